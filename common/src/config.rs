@@ -1,0 +1,475 @@
+//! Configuration from environment variables, parsed and validated once at cold start.
+//!
+//! Every function takes a `lookup` so tests can pass a map instead of mutating
+//! the process environment; production code passes [`process_env`]. Each
+//! error names the variable and what it expects, and never echoes a secret.
+
+use std::fmt;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+
+use crate::duration::parse_duration;
+use crate::policy::PolicyResource;
+
+/// Reads a variable from the process environment.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+pub const USERS_TABLE: &str = "USERS_TABLE";
+pub const JWT_SECRET: &str = "JWT_SECRET";
+pub const JWT_KEY_ID: &str = "JWT_KEY_ID";
+pub const JWT_PREVIOUS_KEYS: &str = "JWT_PREVIOUS_KEYS";
+pub const JWT_TTL: &str = "JWT_TTL";
+pub const JWT_ISSUER: &str = "JWT_ISSUER";
+pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
+pub const JWT_LEEWAY: &str = "JWT_LEEWAY";
+pub const API_GATEWAY_ARN: &str = "API_GATEWAY_ARN";
+pub const CORS_ALLOW_ORIGIN: &str = "CORS_ALLOW_ORIGIN";
+
+/// HMAC-SHA256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
+pub const MIN_SECRET_BYTES: usize = 32;
+const MAX_LEEWAY: Duration = Duration::from_secs(300);
+
+/// A configuration variable that is missing or invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var} {problem}; expected {expected}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: String,
+    pub expected: &'static str,
+}
+
+impl ConfigError {
+    fn missing(var: &'static str, expected: &'static str) -> Self {
+        Self { var, problem: "is not set".into(), expected }
+    }
+
+    /// `shown` is the offending value for non-secret variables, `None` for secrets.
+    fn invalid(var: &'static str, shown: Option<&str>, why: &str, expected: &'static str) -> Self {
+        let problem = match shown {
+            Some(value) => format!("is invalid ({value:?}: {why})"),
+            None => format!("is invalid ({why})"),
+        };
+        Self { var, problem, expected }
+    }
+}
+
+/// Key material whose `Debug` never shows the bytes, so a stray `{:?}` cannot leak it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret([redacted; {} bytes])", self.0.len())
+    }
+}
+
+/// One HMAC key and the `kid` that names it in token headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyMaterial {
+    pub kid: String,
+    pub secret: Secret,
+}
+
+/// What the issuer writes and the verifier requires in `iss` / `aud`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenAudience {
+    pub issuer: String,
+    pub audience: String,
+}
+
+/// Everything `authenticate` needs to sign tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuerConfig {
+    pub key: KeyMaterial,
+    pub ttl: Duration,
+    pub names: TokenAudience,
+}
+
+/// Everything `check-token` needs to verify tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifierConfig {
+    pub current: KeyMaterial,
+    /// Keys retired from signing but still accepted, so rotation logs nobody out.
+    pub previous: Vec<KeyMaterial>,
+    pub names: TokenAudience,
+    pub leeway: Duration,
+}
+
+/// Configuration of the `authenticate` function, apart from where users are stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticateConfig {
+    pub issuer: IssuerConfig,
+    pub cors_allow_origin: String,
+}
+
+/// Configuration of the `check-token` authorizer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckTokenConfig {
+    pub verifier: VerifierConfig,
+    pub resource: PolicyResource,
+}
+
+/// Configuration of the `hello` function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelloConfig {
+    pub cors_allow_origin: String,
+}
+
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// An unset or empty variable reads as `None`: deploy tools often render
+/// "not configured" as an empty string.
+fn optional(lookup: Lookup<'_>, var: &str) -> Option<String> {
+    lookup(var).filter(|v| !v.is_empty())
+}
+
+impl AuthenticateConfig {
+    pub fn from_lookup(lookup: Lookup<'_>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            issuer: IssuerConfig {
+                key: current_key(lookup)?,
+                ttl: ttl(lookup)?,
+                names: token_audience(lookup)?,
+            },
+            cors_allow_origin: cors_allow_origin(lookup)?,
+        })
+    }
+}
+
+impl CheckTokenConfig {
+    pub fn from_lookup(lookup: Lookup<'_>) -> Result<Self, ConfigError> {
+        let current = current_key(lookup)?;
+        let previous = previous_keys(lookup, &current.kid)?;
+        Ok(Self {
+            verifier: VerifierConfig {
+                current,
+                previous,
+                names: token_audience(lookup)?,
+                leeway: leeway(lookup)?,
+            },
+            resource: policy_resource(lookup)?,
+        })
+    }
+}
+
+impl HelloConfig {
+    pub fn from_lookup(lookup: Lookup<'_>) -> Result<Self, ConfigError> {
+        Ok(Self { cors_allow_origin: cors_allow_origin(lookup)? })
+    }
+}
+
+/// The DynamoDB table of users; only the DynamoDB store asks for it.
+pub fn users_table(lookup: Lookup<'_>) -> Result<String, ConfigError> {
+    const EXPECTED: &str = "the name of the DynamoDB user table (3-255 characters: letters, digits, '_', '-', '.')";
+    let name = optional(lookup, USERS_TABLE).ok_or(ConfigError::missing(USERS_TABLE, EXPECTED))?;
+    let valid_chars = name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+    if !(3..=255).contains(&name.len()) || !valid_chars {
+        return Err(ConfigError::invalid(USERS_TABLE, Some(&name), "not a DynamoDB table name", EXPECTED));
+    }
+    Ok(name)
+}
+
+fn current_key(lookup: Lookup<'_>) -> Result<KeyMaterial, ConfigError> {
+    const EXPECTED: &str = "an HMAC key of at least 32 bytes (e.g. 64 random hex characters)";
+    let secret = optional(lookup, JWT_SECRET).ok_or(ConfigError::missing(JWT_SECRET, EXPECTED))?;
+    if secret.len() < MIN_SECRET_BYTES {
+        let why = format!("{} bytes, fewer than {MIN_SECRET_BYTES}", secret.len());
+        return Err(ConfigError::invalid(JWT_SECRET, None, &why, EXPECTED));
+    }
+    Ok(KeyMaterial { kid: key_id(lookup)?, secret: Secret::new(secret.into_bytes()) })
+}
+
+const KID_EXPECTED: &str = "1-64 characters: letters, digits, '.', '_' or '-'";
+
+fn is_valid_kid(kid: &str) -> bool {
+    (1..=64).contains(&kid.len())
+        && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+fn key_id(lookup: Lookup<'_>) -> Result<String, ConfigError> {
+    let kid = optional(lookup, JWT_KEY_ID).unwrap_or_else(|| "default".into());
+    if !is_valid_kid(&kid) {
+        return Err(ConfigError::invalid(JWT_KEY_ID, Some(&kid), "not a valid key id", KID_EXPECTED));
+    }
+    Ok(kid)
+}
+
+/// `kid=base64secret,kid=base64secret`: the keys a rotation retired.
+fn previous_keys(lookup: Lookup<'_>, current_kid: &str) -> Result<Vec<KeyMaterial>, ConfigError> {
+    const EXPECTED: &str = "comma-separated kid=secret pairs, each secret standard base64 of at least 32 bytes, no kid equal to JWT_KEY_ID";
+    let Some(list) = optional(lookup, JWT_PREVIOUS_KEYS) else {
+        return Ok(Vec::new());
+    };
+    let invalid = |why: String| ConfigError::invalid(JWT_PREVIOUS_KEYS, None, &why, EXPECTED);
+    let mut keys: Vec<KeyMaterial> = Vec::new();
+    for (index, pair) in list.split(',').enumerate() {
+        let entry = index + 1;
+        let (kid, encoded) = pair
+            .split_once('=')
+            .ok_or_else(|| invalid(format!("entry {entry} has no '='")))?;
+        if !is_valid_kid(kid) {
+            return Err(invalid(format!("entry {entry} has an invalid kid ({KID_EXPECTED})")));
+        }
+        if kid == current_kid {
+            return Err(invalid(format!("entry {entry} reuses the current JWT_KEY_ID {kid:?}")));
+        }
+        if keys.iter().any(|k| k.kid == kid) {
+            return Err(invalid(format!("kid {kid:?} appears twice")));
+        }
+        let secret = STANDARD
+            .decode(encoded)
+            .or_else(|_| STANDARD_NO_PAD.decode(encoded))
+            .map_err(|_| invalid(format!("the secret of kid {kid:?} is not standard base64")))?;
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(invalid(format!(
+                "the secret of kid {kid:?} decodes to {} bytes, fewer than {MIN_SECRET_BYTES}",
+                secret.len()
+            )));
+        }
+        keys.push(KeyMaterial { kid: kid.to_string(), secret: Secret::new(secret) });
+    }
+    Ok(keys)
+}
+
+fn ttl(lookup: Lookup<'_>) -> Result<Duration, ConfigError> {
+    const EXPECTED: &str = "a token lifetime with a unit, greater than zero: 900s, 15m, 1h or 7d";
+    let Some(text) = optional(lookup, JWT_TTL) else {
+        return Ok(Duration::from_secs(3_600));
+    };
+    match parse_duration(&text) {
+        Ok(d) if d.is_zero() => Err(ConfigError::invalid(JWT_TTL, Some(&text), "zero", EXPECTED)),
+        Ok(d) => Ok(d),
+        Err(why) => Err(ConfigError::invalid(JWT_TTL, Some(&text), &why, EXPECTED)),
+    }
+}
+
+fn leeway(lookup: Lookup<'_>) -> Result<Duration, ConfigError> {
+    const EXPECTED: &str = "a clock-skew tolerance with a unit, from 0s to 5m (e.g. 30s)";
+    let Some(text) = optional(lookup, JWT_LEEWAY) else {
+        return Ok(Duration::from_secs(30));
+    };
+    match parse_duration(&text) {
+        Ok(d) if d > MAX_LEEWAY => Err(ConfigError::invalid(JWT_LEEWAY, Some(&text), "longer than 5m", EXPECTED)),
+        Ok(d) => Ok(d),
+        Err(why) => Err(ConfigError::invalid(JWT_LEEWAY, Some(&text), &why, EXPECTED)),
+    }
+}
+
+fn token_audience(lookup: Lookup<'_>) -> Result<TokenAudience, ConfigError> {
+    Ok(TokenAudience {
+        issuer: claim_name(lookup, JWT_ISSUER, "authenticate")?,
+        audience: claim_name(lookup, JWT_AUDIENCE, "api")?,
+    })
+}
+
+fn claim_name(lookup: Lookup<'_>, var: &'static str, default: &str) -> Result<String, ConfigError> {
+    const EXPECTED: &str = "a non-blank string of at most 256 bytes";
+    let value = optional(lookup, var).unwrap_or_else(|| default.into());
+    if value.trim().is_empty() || value.len() > 256 {
+        return Err(ConfigError::invalid(var, Some(&value), "blank or too long", EXPECTED));
+    }
+    Ok(value)
+}
+
+fn policy_resource(lookup: Lookup<'_>) -> Result<PolicyResource, ConfigError> {
+    const EXPECTED: &str = "an execute-api ARN such as arn:aws:execute-api:us-east-1:123456789012:abc123/prod/*/*, or unset";
+    match optional(lookup, API_GATEWAY_ARN) {
+        None => Ok(PolicyResource::FromMethodArn),
+        Some(arn) => PolicyResource::configured(&arn)
+            .map_err(|e| ConfigError::invalid(API_GATEWAY_ARN, Some(&arn), &e.to_string(), EXPECTED)),
+    }
+}
+
+fn cors_allow_origin(lookup: Lookup<'_>) -> Result<String, ConfigError> {
+    const EXPECTED: &str = "'*' or an origin such as https://app.example.com";
+    let origin = optional(lookup, CORS_ALLOW_ORIGIN).unwrap_or_else(|| "*".into());
+    // A header value with a newline would let configuration inject headers.
+    if origin.bytes().any(|b| b.is_ascii_control()) || origin.contains(',') {
+        return Err(ConfigError::invalid(CORS_ALLOW_ORIGIN, Some(&origin), "not a single origin", EXPECTED));
+    }
+    Ok(origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn authenticate_defaults() {
+        let config = AuthenticateConfig::from_lookup(&env(&[(JWT_SECRET, SECRET)])).unwrap();
+        assert_eq!(config.issuer.ttl, Duration::from_secs(3600));
+        assert_eq!(config.issuer.key.kid, "default");
+        assert_eq!(config.issuer.key.secret.expose(), SECRET.as_bytes());
+        assert_eq!(config.issuer.names.issuer, "authenticate");
+        assert_eq!(config.issuer.names.audience, "api");
+        assert_eq!(config.cors_allow_origin, "*");
+    }
+
+    #[test]
+    fn check_token_defaults() {
+        let config = CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET)])).unwrap();
+        assert_eq!(config.verifier.leeway, Duration::from_secs(30));
+        assert!(config.verifier.previous.is_empty());
+        assert_eq!(config.resource, PolicyResource::FromMethodArn);
+    }
+
+    #[test]
+    fn reads_every_variable() {
+        let lookup = env(&[
+            (JWT_SECRET, SECRET),
+            (JWT_KEY_ID, "k2"),
+            (JWT_TTL, "15m"),
+            (JWT_ISSUER, "https://auth.example.com"),
+            (JWT_AUDIENCE, "orders"),
+            (JWT_LEEWAY, "0s"),
+            (API_GATEWAY_ARN, "arn:aws-cn:execute-api:cn-north-1:123456789012:abc/prod/*/*"),
+            (CORS_ALLOW_ORIGIN, "https://app.example.com"),
+        ]);
+        let auth = AuthenticateConfig::from_lookup(&lookup).unwrap();
+        assert_eq!(auth.issuer.ttl, Duration::from_secs(900));
+        assert_eq!(auth.issuer.key.kid, "k2");
+        assert_eq!(auth.cors_allow_origin, "https://app.example.com");
+        let check = CheckTokenConfig::from_lookup(&lookup).unwrap();
+        assert_eq!(check.verifier.leeway, Duration::ZERO);
+        assert_eq!(check.verifier.names.issuer, "https://auth.example.com");
+        assert_eq!(check.verifier.names.audience, "orders");
+        assert_eq!(
+            check.resource,
+            PolicyResource::Configured("arn:aws-cn:execute-api:cn-north-1:123456789012:abc/prod/*/*".into())
+        );
+    }
+
+    #[test]
+    fn secret_is_required_and_long_enough() {
+        let err = AuthenticateConfig::from_lookup(&env(&[])).unwrap_err();
+        assert_eq!(err.var, JWT_SECRET);
+        let err = AuthenticateConfig::from_lookup(&env(&[(JWT_SECRET, "")])).unwrap_err();
+        assert_eq!(err.var, JWT_SECRET);
+        let short = "x".repeat(31);
+        let err = CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, &short)])).unwrap_err();
+        assert_eq!(err.var, JWT_SECRET);
+        assert!(err.to_string().contains("31 bytes"), "{err}");
+        assert!(!err.to_string().contains(&short), "the secret must not be echoed: {err}");
+    }
+
+    #[test]
+    fn ttl_needs_a_unit_and_is_positive() {
+        for bad in ["3600", "0s", "0m", "1w", "abc"] {
+            let err = AuthenticateConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_TTL, bad)]))
+                .unwrap_err();
+            assert_eq!(err.var, JWT_TTL, "{bad}");
+            assert!(err.to_string().starts_with("JWT_TTL is invalid"), "{err}");
+        }
+    }
+
+    #[test]
+    fn leeway_is_bounded() {
+        for (value, ok) in [("0s", true), ("5m", true), ("301s", false), ("1h", false), ("30", false)] {
+            let result = CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_LEEWAY, value)]));
+            assert_eq!(result.is_ok(), ok, "{value}: {result:?}");
+        }
+    }
+
+    #[test]
+    fn api_gateway_arn_is_validated_and_empty_means_unset() {
+        let unset = CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (API_GATEWAY_ARN, "")])).unwrap();
+        assert_eq!(unset.resource, PolicyResource::FromMethodArn);
+        for bad in ["*", "arn:aws:s3:::bucket", "arn:aws:execute-api:us-east-1:123456789012", "not-an-arn"] {
+            let err = CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (API_GATEWAY_ARN, bad)]))
+                .unwrap_err();
+            assert_eq!(err.var, API_GATEWAY_ARN, "{bad}");
+        }
+    }
+
+    #[test]
+    fn issuer_and_audience_must_not_be_blank() {
+        let err = AuthenticateConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_ISSUER, "  ")])).unwrap_err();
+        assert_eq!(err.var, JWT_ISSUER);
+    }
+
+    #[test]
+    fn key_id_is_restricted() {
+        for bad in ["../etc/passwd", "a b", "x'; DROP TABLE", &"k".repeat(65)] {
+            let err = AuthenticateConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_KEY_ID, bad)])).unwrap_err();
+            assert_eq!(err.var, JWT_KEY_ID, "{bad}");
+        }
+    }
+
+    #[test]
+    fn users_table_is_required_and_validated() {
+        assert_eq!(users_table(&env(&[])).unwrap_err().var, USERS_TABLE);
+        assert_eq!(users_table(&env(&[(USERS_TABLE, "")])).unwrap_err().var, USERS_TABLE);
+        assert_eq!(users_table(&env(&[(USERS_TABLE, "a b")])).unwrap_err().var, USERS_TABLE);
+        assert_eq!(users_table(&env(&[(USERS_TABLE, "users-dev")])).unwrap(), "users-dev");
+    }
+
+    #[test]
+    fn cors_origin_cannot_inject_headers() {
+        let err = HelloConfig::from_lookup(&env(&[(CORS_ALLOW_ORIGIN, "https://a\r\nSet-Cookie: x")])).unwrap_err();
+        assert_eq!(err.var, CORS_ALLOW_ORIGIN);
+    }
+
+    #[test]
+    fn previous_keys_parse() {
+        let b64 = STANDARD.encode([7u8; 32]);
+        let unpadded = STANDARD_NO_PAD.encode([8u8; 33]);
+        let list = format!("old={b64},older={unpadded}");
+        let config =
+            CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_PREVIOUS_KEYS, &list)])).unwrap();
+        let kids: Vec<_> = config.verifier.previous.iter().map(|k| k.kid.as_str()).collect();
+        assert_eq!(kids, ["old", "older"]);
+        assert_eq!(config.verifier.previous[0].secret.expose(), &[7u8; 32]);
+        assert_eq!(config.verifier.previous[1].secret.expose(), &[8u8; 33]);
+    }
+
+    #[test]
+    fn previous_keys_reject_bad_entries() {
+        let good = STANDARD.encode([7u8; 32]);
+        let short = STANDARD.encode([7u8; 31]);
+        let cases = [
+            "nokey".to_string(),
+            format!("default={good}"),
+            format!("old={short}"),
+            "old=!!notbase64!!".to_string(),
+            format!("old={good},old={good}"),
+            format!("bad kid={good}"),
+            format!("old={good},"),
+        ];
+        for bad in cases {
+            let err = CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_PREVIOUS_KEYS, &bad)]))
+                .unwrap_err();
+            assert_eq!(err.var, JWT_PREVIOUS_KEYS, "{bad}");
+            assert!(!err.to_string().contains(&good), "secret echoed: {err}");
+        }
+    }
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        let shown = format!("{:?}", Secret::new(SECRET.as_bytes().to_vec()));
+        assert!(!shown.contains(SECRET));
+    }
+}

@@ -1,0 +1,130 @@
+//! Mapping between [`User`] and DynamoDB items, tested without a network.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{Item, attr};
+use crate::store::StoreError;
+use crate::user::User;
+
+pub fn user_to_item(user: &User) -> Item {
+    let roles = user.roles.iter().cloned().map(AttributeValue::S).collect();
+    Item::from([
+        (attr::USERNAME.to_string(), AttributeValue::S(user.username.clone())),
+        (attr::USER_ID.to_string(), AttributeValue::S(user.user_id.clone())),
+        (attr::PASSWORD_HASH.to_string(), AttributeValue::S(user.password_hash.clone())),
+        (attr::ROLES.to_string(), AttributeValue::L(roles)),
+        (attr::DISABLED.to_string(), AttributeValue::Bool(user.disabled)),
+        (attr::CREATED_AT.to_string(), AttributeValue::S(user.created_at.clone())),
+    ])
+}
+
+/// Reads an item written by us or by the operator's own tools. Absent `roles`
+/// and `disabled` mean "none" and "enabled"; anything else malformed is an error
+/// that names the attribute (never its value: it could be the hash).
+pub fn user_from_item(item: &Item) -> Result<User, StoreError> {
+    let username = required_string(item, attr::USERNAME)?;
+    let invalid = |what: &str| StoreError::InvalidItem(format!("user {username:?}: {what}"));
+    let string = |name: &str| match item.get(name) {
+        Some(AttributeValue::S(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(_) => Err(invalid(&format!("attribute {name} is not a non-empty string (S)"))),
+        None => Err(invalid(&format!("attribute {name} is missing"))),
+    };
+    let roles = match item.get(attr::ROLES) {
+        None | Some(AttributeValue::Null(_)) => Vec::new(),
+        Some(AttributeValue::L(list)) => list
+            .iter()
+            .map(|role| match role {
+                AttributeValue::S(s) if !s.contains(',') => Ok(s.clone()),
+                _ => Err(invalid("attribute roles must be a list of strings without commas")),
+            })
+            .collect::<Result<_, _>>()?,
+        // A string set is what some tools write for "a list of strings".
+        Some(AttributeValue::Ss(set)) => set.clone(),
+        Some(_) => return Err(invalid("attribute roles must be a list (L) of strings")),
+    };
+    let disabled = match item.get(attr::DISABLED) {
+        None | Some(AttributeValue::Null(_)) => false,
+        Some(AttributeValue::Bool(b)) => *b,
+        Some(_) => return Err(invalid("attribute disabled must be a boolean (BOOL)")),
+    };
+    Ok(User {
+        user_id: string(attr::USER_ID)?,
+        password_hash: string(attr::PASSWORD_HASH)?,
+        created_at: string(attr::CREATED_AT)?,
+        username,
+        roles,
+        disabled,
+    })
+}
+
+fn required_string(item: &Item, name: &str) -> Result<String, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::S(s)) if !s.is_empty() => Ok(s.clone()),
+        _ => Err(StoreError::InvalidItem(format!("attribute {name} is missing or not a string"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> User {
+        User {
+            username: "alice".into(),
+            user_id: "8d2f3c1e-1111-4a4a-9b9b-000000000001".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            roles: vec!["admin".into(), "dev".into()],
+            disabled: false,
+            created_at: "2026-11-28T17:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        assert_eq!(user_from_item(&user_to_item(&user())).unwrap(), user());
+        let mut no_roles = user();
+        no_roles.roles.clear();
+        no_roles.disabled = true;
+        assert_eq!(user_from_item(&user_to_item(&no_roles)).unwrap(), no_roles);
+    }
+
+    #[test]
+    fn roles_is_a_list_of_strings() {
+        let item = user_to_item(&user());
+        assert_eq!(
+            item[attr::ROLES],
+            AttributeValue::L(vec![AttributeValue::S("admin".into()), AttributeValue::S("dev".into())])
+        );
+    }
+
+    #[test]
+    fn absent_roles_and_disabled_have_defaults() {
+        let mut item = user_to_item(&user());
+        item.remove(attr::ROLES);
+        item.remove(attr::DISABLED);
+        let read = user_from_item(&item).unwrap();
+        assert!(read.roles.is_empty());
+        assert!(!read.disabled);
+    }
+
+    #[test]
+    fn malformed_items_name_the_attribute_not_the_value() {
+        for (name, value) in [
+            (attr::PASSWORD_HASH, AttributeValue::N("1".into())),
+            (attr::USER_ID, AttributeValue::S(String::new())),
+            (attr::ROLES, AttributeValue::S("admin".into())),
+            (attr::ROLES, AttributeValue::L(vec![AttributeValue::N("1".into())])),
+            (attr::ROLES, AttributeValue::L(vec![AttributeValue::S("a,b".into())])),
+            (attr::DISABLED, AttributeValue::S("true".into())),
+        ] {
+            let mut item = user_to_item(&user());
+            item.insert(name.to_string(), value);
+            let err = user_from_item(&item).unwrap_err();
+            assert!(matches!(&err, StoreError::InvalidItem(m) if m.contains(name)), "{name}: {err}");
+            assert!(!err.to_string().contains("$argon2id"), "{err}");
+        }
+        let mut item = user_to_item(&user());
+        item.remove(attr::PASSWORD_HASH);
+        assert!(user_from_item(&item).is_err());
+    }
+}
