@@ -12,6 +12,7 @@ pub mod duration;
 pub mod identity;
 pub mod password;
 pub mod policy;
+pub mod response;
 pub mod store;
 pub mod token;
 pub mod user;

@@ -1,0 +1,10 @@
+//! The API Gateway REST TOKEN authorizer.
+//!
+//! `main.rs` builds an [`Authorizer`] once and hands each event to
+//! [`Authorizer::handle`]; tests and the local API call the same function.
+
+mod authorizer;
+mod bearer;
+
+pub use authorizer::{AuthorizerError, AuthorizerResponse, Authorizer};
+pub use bearer::bearer_token;
