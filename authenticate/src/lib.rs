@@ -1,0 +1,13 @@
+//! `GET /authenticate` (HTTP Basic) and `POST /authenticate` (JSON): username
+//! and password in, HS256 access token out.
+//!
+//! `main.rs` builds an [`Authenticate`] once; the handler, the tests and the
+//! local API all go through [`Authenticate::handle`].
+
+mod credentials;
+mod handler;
+mod login;
+
+pub use credentials::{Credentials, CredentialsError, from_basic_header, from_json_body};
+pub use handler::Authenticate;
+pub use login::{LoginError, LoginService};
