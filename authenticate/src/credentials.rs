@@ -58,8 +58,8 @@ pub fn from_basic_header(header: Option<&[u8]>) -> Result<Credentials, Credentia
     let decoded = STANDARD
         .decode(encoded)
         .map_err(|_| CredentialsError::Invalid("the Basic credentials are not valid base64"))?;
-    let text = String::from_utf8(decoded)
-        .map_err(|_| CredentialsError::Invalid("the Basic credentials are not UTF-8"))?;
+    let text =
+        String::from_utf8(decoded).map_err(|_| CredentialsError::Invalid("the Basic credentials are not UTF-8"))?;
     let (username, password) = text
         .split_once(':')
         .ok_or(CredentialsError::Invalid("the Basic credentials have no ':' between username and password"))?;

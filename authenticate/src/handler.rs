@@ -27,7 +27,11 @@ pub struct Authenticate {
 
 impl Authenticate {
     /// Builds the service once at cold start.
-    pub fn new(config: &AuthenticateConfig, store: Arc<dyn UserStore>, hasher: PasswordHasher) -> Result<Self, TokenError> {
+    pub fn new(
+        config: &AuthenticateConfig,
+        store: Arc<dyn UserStore>,
+        hasher: PasswordHasher,
+    ) -> Result<Self, TokenError> {
         Ok(Self {
             login: LoginService::new(store, hasher, TokenIssuer::new(&config.issuer)?),
             cors_allow_origin: config.cors_allow_origin.clone(),
@@ -39,12 +43,12 @@ impl Authenticate {
         let method = request.method().clone();
         let credentials = match method {
             Method::GET => from_basic_header(request.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes)),
-            Method::POST => from_json_body(
-                request.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes),
-                request.body().as_ref(),
-            ),
+            Method::POST => {
+                from_json_body(request.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes), request.body().as_ref())
+            }
             _ => {
-                let mut response = self.error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", Some("use GET or POST"));
+                let mut response =
+                    self.error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", Some("use GET or POST"));
                 response.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, POST"));
                 return Ok(response);
             }

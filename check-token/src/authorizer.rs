@@ -90,7 +90,11 @@ impl Authorizer {
         Ok(authorizer_response(claims.sub, invoke_policy(IamPolicyEffect::Allow, resource), context))
     }
 
-    fn verify(&self, request: &ApiGatewayCustomAuthorizerRequest, now: u64) -> Result<common::token::Claims, UnauthorizedReason> {
+    fn verify(
+        &self,
+        request: &ApiGatewayCustomAuthorizerRequest,
+        now: u64,
+    ) -> Result<common::token::Claims, UnauthorizedReason> {
         let header = request.authorization_token.as_deref().ok_or(UnauthorizedReason::MissingToken)?;
         let token = bearer_token(header).ok_or(UnauthorizedReason::NotBearer)?;
         Ok(self.verifier.verify(token, now)?)

@@ -6,5 +6,5 @@
 mod authorizer;
 mod bearer;
 
-pub use authorizer::{AuthorizerError, AuthorizerResponse, Authorizer};
+pub use authorizer::{Authorizer, AuthorizerError, AuthorizerResponse};
 pub use bearer::bearer_token;

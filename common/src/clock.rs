@@ -6,8 +6,5 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// panicking: a token check against such a clock fails safe (every token looks
 /// issued in the future).
 pub fn now_epoch_seconds() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }

@@ -140,11 +140,7 @@ fn optional(lookup: Lookup<'_>, var: &str) -> Option<String> {
 impl AuthenticateConfig {
     pub fn from_lookup(lookup: Lookup<'_>) -> Result<Self, ConfigError> {
         Ok(Self {
-            issuer: IssuerConfig {
-                key: current_key(lookup)?,
-                ttl: ttl(lookup)?,
-                names: token_audience(lookup)?,
-            },
+            issuer: IssuerConfig { key: current_key(lookup)?, ttl: ttl(lookup)?, names: token_audience(lookup)? },
             cors_allow_origin: cors_allow_origin(lookup)?,
         })
     }
@@ -155,12 +151,7 @@ impl CheckTokenConfig {
         let current = current_key(lookup)?;
         let previous = previous_keys(lookup, &current.kid)?;
         Ok(Self {
-            verifier: VerifierConfig {
-                current,
-                previous,
-                names: token_audience(lookup)?,
-                leeway: leeway(lookup)?,
-            },
+            verifier: VerifierConfig { current, previous, names: token_audience(lookup)?, leeway: leeway(lookup)? },
             resource: policy_resource(lookup)?,
         })
     }
@@ -196,8 +187,7 @@ fn current_key(lookup: Lookup<'_>) -> Result<KeyMaterial, ConfigError> {
 const KID_EXPECTED: &str = "1-64 characters: letters, digits, '.', '_' or '-'";
 
 fn is_valid_kid(kid: &str) -> bool {
-    (1..=64).contains(&kid.len())
-        && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    (1..=64).contains(&kid.len()) && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 fn key_id(lookup: Lookup<'_>) -> Result<String, ConfigError> {
@@ -218,9 +208,7 @@ fn previous_keys(lookup: Lookup<'_>, current_kid: &str) -> Result<Vec<KeyMateria
     let mut keys: Vec<KeyMaterial> = Vec::new();
     for (index, pair) in list.split(',').enumerate() {
         let entry = index + 1;
-        let (kid, encoded) = pair
-            .split_once('=')
-            .ok_or_else(|| invalid(format!("entry {entry} has no '='")))?;
+        let (kid, encoded) = pair.split_once('=').ok_or_else(|| invalid(format!("entry {entry} has no '='")))?;
         if !is_valid_kid(kid) {
             return Err(invalid(format!("entry {entry} has an invalid kid ({KID_EXPECTED})")));
         }
@@ -286,7 +274,8 @@ fn claim_name(lookup: Lookup<'_>, var: &'static str, default: &str) -> Result<St
 }
 
 fn policy_resource(lookup: Lookup<'_>) -> Result<PolicyResource, ConfigError> {
-    const EXPECTED: &str = "an execute-api ARN such as arn:aws:execute-api:us-east-1:123456789012:abc123/prod/*/*, or unset";
+    const EXPECTED: &str =
+        "an execute-api ARN such as arn:aws:execute-api:us-east-1:123456789012:abc123/prod/*/*, or unset";
     match optional(lookup, API_GATEWAY_ARN) {
         None => Ok(PolicyResource::FromMethodArn),
         Some(arn) => PolicyResource::configured(&arn)
@@ -313,8 +302,7 @@ mod tests {
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |name| map.get(name).cloned()
     }
 
@@ -379,8 +367,7 @@ mod tests {
     #[test]
     fn ttl_needs_a_unit_and_is_positive() {
         for bad in ["3600", "0s", "0m", "1w", "abc"] {
-            let err = AuthenticateConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_TTL, bad)]))
-                .unwrap_err();
+            let err = AuthenticateConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_TTL, bad)])).unwrap_err();
             assert_eq!(err.var, JWT_TTL, "{bad}");
             assert!(err.to_string().starts_with("JWT_TTL is invalid"), "{err}");
         }
@@ -399,8 +386,7 @@ mod tests {
         let unset = CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (API_GATEWAY_ARN, "")])).unwrap();
         assert_eq!(unset.resource, PolicyResource::FromMethodArn);
         for bad in ["*", "arn:aws:s3:::bucket", "arn:aws:execute-api:us-east-1:123456789012", "not-an-arn"] {
-            let err = CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (API_GATEWAY_ARN, bad)]))
-                .unwrap_err();
+            let err = CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (API_GATEWAY_ARN, bad)])).unwrap_err();
             assert_eq!(err.var, API_GATEWAY_ARN, "{bad}");
         }
     }
@@ -438,8 +424,7 @@ mod tests {
         let b64 = STANDARD.encode([7u8; 32]);
         let unpadded = STANDARD_NO_PAD.encode([8u8; 33]);
         let list = format!("old={b64},older={unpadded}");
-        let config =
-            CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_PREVIOUS_KEYS, &list)])).unwrap();
+        let config = CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_PREVIOUS_KEYS, &list)])).unwrap();
         let kids: Vec<_> = config.verifier.previous.iter().map(|k| k.kid.as_str()).collect();
         assert_eq!(kids, ["old", "older"]);
         assert_eq!(config.verifier.previous[0].secret.expose(), &[7u8; 32]);
@@ -460,8 +445,8 @@ mod tests {
             format!("old={good},"),
         ];
         for bad in cases {
-            let err = CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_PREVIOUS_KEYS, &bad)]))
-                .unwrap_err();
+            let err =
+                CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_PREVIOUS_KEYS, &bad)])).unwrap_err();
             assert_eq!(err.var, JWT_PREVIOUS_KEYS, "{bad}");
             assert!(!err.to_string().contains(&good), "secret echoed: {err}");
         }

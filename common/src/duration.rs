@@ -7,11 +7,7 @@ use std::time::Duration;
 /// guessing wrong silently issues tokens that live 60 times too long.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let unit_at = text
-        .char_indices()
-        .last()
-        .map(|(i, _)| i)
-        .ok_or_else(|| "empty value".to_string())?;
+    let unit_at = text.char_indices().last().map(|(i, _)| i).ok_or_else(|| "empty value".to_string())?;
     let (digits, unit) = text.split_at(unit_at);
     let multiplier: u64 = match unit {
         "s" => 1,
@@ -23,13 +19,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err("expected a whole number followed by s, m, h or d".to_string());
     }
-    let value: u64 = digits
-        .parse()
-        .map_err(|_| "number too large".to_string())?;
-    value
-        .checked_mul(multiplier)
-        .map(Duration::from_secs)
-        .ok_or_else(|| "duration too large".to_string())
+    let value: u64 = digits.parse().map_err(|_| "number too large".to_string())?;
+    value.checked_mul(multiplier).map(Duration::from_secs).ok_or_else(|| "duration too large".to_string())
 }
 
 #[cfg(test)]

@@ -95,10 +95,7 @@ mod tests {
 
     #[test]
     fn missing_fields_are_errors() {
-        assert_eq!(
-            CallerIdentity::from_authorizer_fields(&HashMap::new()),
-            Err(MissingAuthorizerField(PRINCIPAL_ID))
-        );
+        assert_eq!(CallerIdentity::from_authorizer_fields(&HashMap::new()), Err(MissingAuthorizerField(PRINCIPAL_ID)));
         assert_eq!(
             CallerIdentity::from_authorizer_fields(&fields(json!({"principalId": "u"}))),
             Err(MissingAuthorizerField(USERNAME))

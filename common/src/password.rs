@@ -14,12 +14,15 @@ pub const OWASP_P_COST: u32 = 1;
 /// random bytes, so no password is known to match it.
 /// Unknown usernames are verified against it so that a login for a user who
 /// does not exist costs the same argon2 work as one with a wrong password.
-pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$kN3jyIKZ1YgLrW1nORmFLQ$n5apz2qWdxKOD6lRTEKBO0p+FWn+qmbKwbVA/VJGTIw";
+pub const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$kN3jyIKZ1YgLrW1nORmFLQ$n5apz2qWdxKOD6lRTEKBO0p+FWn+qmbKwbVA/VJGTIw";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PasswordCheck {
     /// The password is right; `needs_rehash` when the stored hash is weaker than the configured parameters.
-    Match { needs_rehash: bool },
+    Match {
+        needs_rehash: bool,
+    },
     Mismatch,
 }
 
@@ -64,10 +67,7 @@ impl PasswordHasher {
     }
 
     pub fn hash(&self, password: &str) -> Result<String, PasswordError> {
-        self.argon2
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|_| PasswordError::Hashing)
+        self.argon2.hash_password(password.as_bytes()).map(|hash| hash.to_string()).map_err(|_| PasswordError::Hashing)
     }
 
     /// Checks `password` against a stored PHC string, using the parameters in that string.
@@ -115,7 +115,10 @@ mod tests {
     fn verifies_right_and_wrong_passwords() {
         let hasher = PasswordHasher::owasp();
         let hash = hasher.hash("correct horse: battery staple").unwrap();
-        assert_eq!(hasher.verify("correct horse: battery staple", &hash), Ok(PasswordCheck::Match { needs_rehash: false }));
+        assert_eq!(
+            hasher.verify("correct horse: battery staple", &hash),
+            Ok(PasswordCheck::Match { needs_rehash: false })
+        );
         assert_eq!(hasher.verify("correct horse: battery stapl", &hash), Ok(PasswordCheck::Mismatch));
         assert_eq!(hasher.verify("", &hash), Ok(PasswordCheck::Mismatch));
     }

@@ -123,8 +123,7 @@ impl TokenIssuer {
             exp: now.saturating_add(self.ttl_secs),
             jti: uuid::Uuid::new_v4().to_string(),
         };
-        let access_token =
-            jsonwebtoken::encode(&self.header, &claims, &self.key).map_err(|_| TokenError::Signing)?;
+        let access_token = jsonwebtoken::encode(&self.header, &claims, &self.key).map_err(|_| TokenError::Signing)?;
         Ok(IssuedToken { access_token, expires_in: self.ttl_secs })
     }
 }
@@ -168,12 +167,7 @@ impl TokenVerifier {
         validation.validate_exp = false;
         validation.validate_nbf = false;
 
-        Ok(Self {
-            current_kid: config.current.kid.clone(),
-            keys,
-            validation,
-            leeway_secs: config.leeway.as_secs(),
-        })
+        Ok(Self { current_kid: config.current.kid.clone(), keys, validation, leeway_secs: config.leeway.as_secs() })
     }
 
     pub fn verify(&self, token: &str, now: u64) -> Result<Claims, TokenError> {
@@ -187,9 +181,8 @@ impl TokenVerifier {
             return Err(TokenError::Malformed);
         }
         let key = self.key_for(token)?;
-        let claims = jsonwebtoken::decode::<Claims>(token, key, &self.validation)
-            .map_err(|e| map_jwt_error(e.kind()))?
-            .claims;
+        let claims =
+            jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|e| map_jwt_error(e.kind()))?.claims;
         self.check_times(&claims, now)?;
         Ok(claims)
     }

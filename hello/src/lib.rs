@@ -20,8 +20,9 @@ struct Greeting<'a> {
 /// answering 200 would greet anyone, so that is a 500.
 pub async fn handle(config: &HelloConfig, request: Request) -> Result<Response<Body>, std::convert::Infallible> {
     let identity = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV1(context)) => CallerIdentity::from_authorizer_fields(&context.authorizer.fields)
-            .map_err(|err| err.to_string()),
+        Some(RequestContext::ApiGatewayV1(context)) => {
+            CallerIdentity::from_authorizer_fields(&context.authorizer.fields).map_err(|err| err.to_string())
+        }
         _ => Err("the request has no API Gateway REST request context".to_string()),
     };
     let response = match identity {
@@ -31,7 +32,11 @@ pub async fn handle(config: &HelloConfig, request: Request) -> Result<Response<B
         }
         Err(problem) => {
             tracing::error!("misconfigured route: {problem}");
-            json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": "server_error"}), &config.cors_allow_origin)
+            json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({"error": "server_error"}),
+                &config.cors_allow_origin,
+            )
         }
     };
     Ok(response)

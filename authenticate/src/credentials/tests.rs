@@ -57,10 +57,7 @@ fn malformed_basic_values_are_invalid() {
         format!("Basic {}", "A".repeat(4000)),
     ] {
         let result = parse_basic(&header);
-        assert!(
-            invalid(result) || matches!(parse_basic(&header), Err(CredentialsError::Missing)),
-            "{header:.60}"
-        );
+        assert!(invalid(result) || matches!(parse_basic(&header), Err(CredentialsError::Missing)), "{header:.60}");
     }
     // The whitespace variants that keep the Basic scheme are 400s, not 401s.
     assert!(invalid(parse_basic(&format!("Basic  {}", STANDARD.encode("alice:pw")))));
@@ -78,10 +75,13 @@ fn limits_are_inclusive() {
 #[test]
 fn json_body_needs_the_json_media_type() {
     let body = br#"{"username":"alice","password":"pw"}"#;
-    for ok in ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8", " application/json "] {
+    for ok in
+        ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8", " application/json "]
+    {
         assert!(from_json_body(Some(ok.as_bytes()), body).is_ok(), "{ok}");
     }
-    for bad in [None, Some(&b"text/plain"[..]), Some(b"application/x-www-form-urlencoded"), Some(b"application/jsonx")] {
+    for bad in [None, Some(&b"text/plain"[..]), Some(b"application/x-www-form-urlencoded"), Some(b"application/jsonx")]
+    {
         assert!(matches!(from_json_body(bad, body), Err(CredentialsError::UnsupportedMediaType)), "{bad:?}");
     }
 }

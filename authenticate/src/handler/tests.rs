@@ -143,8 +143,10 @@ async fn wrong_password_and_unknown_user_are_identical_401s() {
     assert_eq!(body_json(&wrong)["error"], "invalid_credentials");
     assert_eq!(wrong.headers()[WWW_AUTHENTICATE], r#"Basic realm="authenticate", charset="UTF-8""#);
 
-    let wrong_post = app.handle(post(Some("application/json"), r#"{"username":"alice","password":"nope"}"#)).await.unwrap();
-    let unknown_post = app.handle(post(Some("application/json"), r#"{"username":"zed","password":"nope"}"#)).await.unwrap();
+    let wrong_post =
+        app.handle(post(Some("application/json"), r#"{"username":"alice","password":"nope"}"#)).await.unwrap();
+    let unknown_post =
+        app.handle(post(Some("application/json"), r#"{"username":"zed","password":"nope"}"#)).await.unwrap();
     assert_eq!(wrong_post.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(body_text(&wrong_post), body_text(&unknown_post));
     assert!(!wrong_post.headers().contains_key(WWW_AUTHENTICATE), "no browser dialog for POST");
@@ -190,7 +192,10 @@ async fn post_needs_json() {
     let response = app.handle(post(None, r#"{"username":"alice","password":"x"}"#)).await.unwrap();
     assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let ok = app
-        .handle(post(Some("application/json; charset=utf-8"), &json!({"username": "alice", "password": PASSWORD}).to_string()))
+        .handle(post(
+            Some("application/json; charset=utf-8"),
+            &json!({"username": "alice", "password": PASSWORD}).to_string(),
+        ))
         .await
         .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);

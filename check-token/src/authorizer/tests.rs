@@ -27,7 +27,8 @@ fn authorizer(resource: PolicyResource) -> Authorizer {
 }
 
 fn token(roles: &[&str]) -> String {
-    let issuer = TokenIssuer::new(&IssuerConfig { key: key(), ttl: Duration::from_secs(3600), names: names() }).unwrap();
+    let issuer =
+        TokenIssuer::new(&IssuerConfig { key: key(), ttl: Duration::from_secs(3600), names: names() }).unwrap();
     let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
     issuer.issue(Subject { user_id: "user-1", username: "alice", roles: &roles }, NOW).unwrap().access_token
 }

@@ -5,7 +5,11 @@ use super::{StoreError, UserStore};
 use crate::user::User;
 
 fn sample(username: &str, roles: &[&str]) -> User {
-    User::new(username, format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$hash-of-{username}"), roles.iter().map(|r| r.to_string()).collect())
+    User::new(
+        username,
+        format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$hash-of-{username}"),
+        roles.iter().map(|r| r.to_string()).collect(),
+    )
 }
 
 pub async fn run_all(store: &dyn UserStore) {

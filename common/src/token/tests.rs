@@ -37,10 +37,7 @@ fn roles() -> Vec<String> {
 
 fn issue_at(now: u64) -> String {
     let roles = roles();
-    issuer()
-        .issue(Subject { user_id: "user-1", username: "alice", roles: &roles }, now)
-        .unwrap()
-        .access_token
+    issuer().issue(Subject { user_id: "user-1", username: "alice", roles: &roles }, now).unwrap().access_token
 }
 
 fn good_claims() -> Value {
@@ -161,7 +158,8 @@ fn signature_problems_are_refused() {
     assert_eq!(verifier().verify(&format!("{message}."), NOW), Err(TokenError::Malformed), "empty signature");
     let long = format!("{message}.{signature}AAAA");
     assert_eq!(verifier().verify(&long, NOW), Err(TokenError::BadSignature));
-    let other_key = forge_raw(&hs256_kid("k1").to_string(), &good_claims().to_string(), b"another-secret-of-thirty-two-bytes!!");
+    let other_key =
+        forge_raw(&hs256_kid("k1").to_string(), &good_claims().to_string(), b"another-secret-of-thirty-two-bytes!!");
     assert_eq!(verifier().verify(&other_key, NOW), Err(TokenError::BadSignature));
 }
 
@@ -177,8 +175,12 @@ fn only_hs256_is_accepted() {
         assert_eq!(verifier().verify(&unsigned, NOW), Err(TokenError::Malformed), "{alg} unsigned");
     }
     // A real HS512 token made with the right secret is still refused.
-    let hs512 = jsonwebtoken::encode(&Header::new(Algorithm::HS512), &good_claims(), &EncodingKey::from_secret(SECRET).unwrap())
-        .unwrap();
+    let hs512 = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS512),
+        &good_claims(),
+        &EncodingKey::from_secret(SECRET).unwrap(),
+    )
+    .unwrap();
     assert_eq!(verifier().verify(&hs512, NOW), Err(TokenError::WrongAlgorithm));
 }
 
@@ -193,7 +195,11 @@ fn key_fetching_and_critical_header_parameters_are_refused() {
     ] {
         let mut header = hs256_kid("k1");
         header.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-        assert_eq!(verifier().verify(&forge(header.clone(), good_claims()), NOW), Err(TokenError::BadHeader), "{header}");
+        assert_eq!(
+            verifier().verify(&forge(header.clone(), good_claims()), NOW),
+            Err(TokenError::BadHeader),
+            "{header}"
+        );
     }
     let wrong_typ = json!({"alg": "HS256", "typ": "at+jwt+evil"});
     assert_eq!(verifier().verify(&forge(wrong_typ, good_claims()), NOW), Err(TokenError::BadHeader));
@@ -207,7 +213,11 @@ fn kid_selects_the_key_and_unknown_kids_are_refused() {
     let relabelled = forge_raw(&hs256_kid("k1").to_string(), &good_claims().to_string(), OLD_SECRET);
     assert_eq!(verifier().verify(&relabelled, NOW), Err(TokenError::BadSignature));
     for kid in ["k2", "../../etc/passwd", "' OR '1'='1", "", "k1\u{0}"] {
-        assert_eq!(verifier().verify(&forge(hs256_kid(kid), good_claims()), NOW), Err(TokenError::UnknownKey), "{kid:?}");
+        assert_eq!(
+            verifier().verify(&forge(hs256_kid(kid), good_claims()), NOW),
+            Err(TokenError::UnknownKey),
+            "{kid:?}"
+        );
     }
 }
 
@@ -277,7 +287,10 @@ fn duplicate_keys_are_refused() {
     let payload = r#"{"iss":"authenticate","aud":"api","sub":"user-1","username":"alice","roles":[],"iat":1700000000,"nbf":1700000000,"exp":1700003600,"jti":"j","sub":"admin-user"}"#;
     assert_eq!(verifier().verify(&forge_raw(&header, payload, SECRET), NOW), Err(TokenError::InvalidClaims));
     let dup_header = r#"{"alg":"HS256","alg":"none"}"#;
-    assert_eq!(verifier().verify(&forge_raw(dup_header, &good_claims().to_string(), SECRET), NOW), Err(TokenError::BadHeader));
+    assert_eq!(
+        verifier().verify(&forge_raw(dup_header, &good_claims().to_string(), SECRET), NOW),
+        Err(TokenError::BadHeader)
+    );
 }
 
 #[test]
@@ -297,7 +310,10 @@ fn malformed_tokens_are_refused() {
         "ünïcödé.a.b".into(),
         format!("{}.!!!.{}", token.split('.').next().unwrap(), token.rsplit('.').next().unwrap()),
     ] {
-        assert!(matches!(verifier().verify(&bad, NOW), Err(TokenError::Malformed | TokenError::BadSignature)), "{bad:?}");
+        assert!(
+            matches!(verifier().verify(&bad, NOW), Err(TokenError::Malformed | TokenError::BadSignature)),
+            "{bad:?}"
+        );
     }
     let not_json = format!("{}.{}.sig", b64(b"not json"), b64(b"{}"));
     assert_eq!(verifier().verify(&not_json, NOW), Err(TokenError::BadHeader));

@@ -1,0 +1,134 @@
+//! The DynamoDB store and the authenticate handler against a real
+//! DynamoDB-compatible server on 127.0.0.1 (see scripts/test.sh).
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use authenticate::Authenticate;
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::config::{AuthenticateConfig, IssuerConfig, KeyMaterial, Secret, TokenAudience};
+use common::password::PasswordHasher;
+use common::store::dynamodb::DynamoUserStore;
+use common::store::{StoreError, UserStore, contract};
+use common::user::User;
+use lambda_http::Body;
+use lambda_http::http::StatusCode;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn config() -> AuthenticateConfig {
+    AuthenticateConfig {
+        issuer: IssuerConfig {
+            key: KeyMaterial {
+                kid: "default".into(),
+                secret: Secret::new(b"0123456789abcdef0123456789abcdef".to_vec()),
+            },
+            ttl: Duration::from_secs(3600),
+            names: TokenAudience { issuer: "authenticate".into(), audience: "api".into() },
+        },
+        cors_allow_origin: "*".into(),
+    }
+}
+
+fn login_request(username: &str, password: &str) -> lambda_http::Request {
+    let mut event: Value = serde_json::from_str(include_str!("../../events/authenticate-get.json")).unwrap();
+    let header = format!("Basic {}", STANDARD.encode(format!("{username}:{password}")));
+    event["headers"]["Authorization"] = json!(header);
+    event["multiValueHeaders"]["Authorization"] = json!([header]);
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+async fn login_status(app: &Authenticate, username: &str, password: &str) -> (StatusCode, Value) {
+    let response = app.handle(login_request(username, password)).await.unwrap();
+    let body = match response.body() {
+        Body::Text(text) => serde_json::from_str(text).unwrap(),
+        other => panic!("unexpected body {other:?}"),
+    };
+    (response.status(), body)
+}
+
+#[tokio::test]
+async fn dynamodb_store_passes_the_contract() {
+    contract::run_all(&support::fresh_store().await).await;
+}
+
+#[tokio::test]
+async fn ensure_table_is_idempotent() {
+    let store = support::fresh_store().await;
+    assert!(!store.ensure_table().await.unwrap(), "the second call finds the table");
+}
+
+#[tokio::test]
+async fn login_against_dynamodb() {
+    let store = Arc::new(support::fresh_store().await);
+    let hasher = PasswordHasher::owasp();
+    store.create_user(&User::new("Alice", hasher.hash(PASSWORD).unwrap(), vec!["admin".into()])).await.unwrap();
+    let mut disabled = User::new("dave", hasher.hash(PASSWORD).unwrap(), vec![]);
+    disabled.disabled = true;
+    store.create_user(&disabled).await.unwrap();
+    let app = Authenticate::new(&config(), store, hasher).unwrap();
+
+    let (status, body) = login_status(&app, "alice", PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    let (wrong, wrong_body) = login_status(&app, "alice", "wrong").await;
+    let (unknown, unknown_body) = login_status(&app, "nobody", PASSWORD).await;
+    assert_eq!((wrong, unknown), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+    assert_eq!(wrong_body, unknown_body);
+    assert_eq!(login_status(&app, "dave", PASSWORD).await.0, StatusCode::FORBIDDEN);
+}
+
+/// Operators write users with their own tools; absent `roles` and `disabled`
+/// must read as "no roles" and "enabled".
+#[tokio::test]
+async fn login_with_an_item_written_by_hand() {
+    let store = support::fresh_store().await;
+    let hash = PasswordHasher::owasp().hash(PASSWORD).unwrap();
+    support::client()
+        .await
+        .put_item()
+        .table_name(store.table())
+        .item("username", AttributeValue::S("carol".into()))
+        .item("user_id", AttributeValue::S(uuid::Uuid::new_v4().to_string()))
+        .item("password_hash", AttributeValue::S(hash))
+        .item("created_at", AttributeValue::S("2026-11-28T17:00:00Z".into()))
+        .send()
+        .await
+        .unwrap();
+    let user = store.get_user("carol").await.unwrap().unwrap();
+    assert!(user.roles.is_empty() && !user.disabled);
+    let app = Authenticate::new(&config(), Arc::new(store), PasswordHasher::owasp()).unwrap();
+    assert_eq!(login_status(&app, "carol", PASSWORD).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn missing_table_is_503_and_no_token() {
+    let store = DynamoUserStore::new(support::client().await, format!("missing-{}", uuid::Uuid::new_v4()));
+    assert!(matches!(store.get_user("alice").await, Err(StoreError::Unavailable(_))));
+    let app = Authenticate::new(&config(), Arc::new(store), PasswordHasher::owasp()).unwrap();
+    let (status, body) = login_status(&app, "alice", PASSWORD).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body, json!({"error": "temporarily_unavailable"}));
+}
+
+#[tokio::test]
+async fn a_malformed_item_is_an_error_not_a_login() {
+    let store = support::fresh_store().await;
+    support::client()
+        .await
+        .put_item()
+        .table_name(store.table())
+        .item("username", AttributeValue::S("mallory".into()))
+        .item("user_id", AttributeValue::S("u".into()))
+        .item("password_hash", AttributeValue::N("1".into()))
+        .item("created_at", AttributeValue::S("2026-11-28T17:00:00Z".into()))
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(store.get_user("mallory").await, Err(StoreError::InvalidItem(_))));
+}

@@ -1,0 +1,295 @@
+'use strict';
+
+// Checks the CloudFormation template that `serverless package` generated, and
+// the zips it points at. Run after packaging (deploy/check.sh does both):
+//
+//   npx serverless package --stage dev && node --test deploy/
+//
+// SLS_PACKAGE_DIR: where the package is (default .serverless)
+// EXPECT_ARCH: arm64 (default) or x86_64
+// EXPECT_STAGE: dev (default)
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const packageDir = path.resolve(root, process.env.SLS_PACKAGE_DIR || '.serverless');
+const templatePath = path.join(packageDir, 'cloudformation-template-update-stack.json');
+const statePath = path.join(packageDir, 'serverless-state.json');
+const expectArch = process.env.EXPECT_ARCH || 'arm64';
+const expectStage = process.env.EXPECT_STAGE || 'dev';
+
+if (!fs.existsSync(templatePath)) {
+  throw new Error(`${templatePath} not found: run \`npx serverless package\` first (or deploy/check.sh)`);
+}
+const template = JSON.parse(fs.readFileSync(templatePath, 'utf8'));
+const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+const resources = template.Resources;
+const ofType = (type) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+const FUNCTIONS = {
+  authenticate: { logicalId: 'AuthenticateLambdaFunction', memory: 1024, timeout: 10 },
+  checkToken: { logicalId: 'CheckTokenLambdaFunction', memory: 128, timeout: 3 },
+  hello: { logicalId: 'HelloLambdaFunction', memory: 128, timeout: 3 },
+};
+
+// The value in serverless.yml's custom section: the single source of truth.
+function identityValidationExpressionInServerlessYml() {
+  const yml = fs.readFileSync(path.join(root, 'serverless.yml'), 'utf8');
+  const match = yml.match(/^ {2}identityValidationExpression: '(.*)'\s*$/m);
+  assert.ok(match, 'custom.identityValidationExpression not found in serverless.yml');
+  return match[1].replace(/''/g, "'");
+}
+
+// Every logical id a value refers to through Ref, Fn::GetAtt or Fn::Sub.
+function references(value, out = new Set()) {
+  if (Array.isArray(value)) value.forEach((v) => references(v, out));
+  else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === 'Ref' && typeof v === 'string') out.add(v);
+      else if (key === 'Fn::GetAtt') out.add(Array.isArray(v) ? v[0] : String(v).split('.')[0]);
+      else if (key === 'Fn::Sub') {
+        const text = Array.isArray(v) ? v[0] : v;
+        for (const m of String(text).matchAll(/\$\{([A-Za-z0-9]+)[.}]/g)) out.add(m[1]);
+        references(v, out);
+      } else references(v, out);
+    }
+  }
+  return out;
+}
+
+function dependencies(logicalId) {
+  const resource = resources[logicalId];
+  const deps = references(resource.Properties || {});
+  [].concat(resource.DependsOn || []).forEach((d) => deps.add(d));
+  return [...deps].filter((d) => d in resources);
+}
+
+// The literal text of an Fn::Join, with each non-literal part as `<ref>`.
+function joined(value) {
+  assert.ok(value && value['Fn::Join'], `expected an Fn::Join, got ${JSON.stringify(value)}`);
+  const [sep, parts] = value['Fn::Join'];
+  return parts.map((p) => (typeof p === 'string' ? p : '<ref>')).join(sep);
+}
+
+function sha256Base64(file) {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('base64');
+}
+
+// Names and unix modes of the entries of a zip, from its central directory.
+function zipEntries(file) {
+  const buf = fs.readFileSync(file);
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  assert.ok(eocd >= 0, `${file} is not a zip`);
+  const count = buf.readUInt16LE(eocd + 10);
+  let offset = buf.readUInt32LE(eocd + 16);
+  const entries = [];
+  for (let i = 0; i < count; i += 1) {
+    assert.equal(buf.readUInt32LE(offset), 0x02014b50, `${file}: bad central directory`);
+    const nameLength = buf.readUInt16LE(offset + 28);
+    const extraLength = buf.readUInt16LE(offset + 30);
+    const commentLength = buf.readUInt16LE(offset + 32);
+    const mode = buf.readUInt32LE(offset + 38) >>> 16;
+    entries.push({ name: buf.toString('utf8', offset + 46, offset + 46 + nameLength), mode });
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+test('three functions on provided.al2023 with distinct artifacts matching the built zips', () => {
+  const functions = ofType('AWS::Lambda::Function');
+  assert.deepEqual(functions.map(([id]) => id).sort(), Object.values(FUNCTIONS).map((f) => f.logicalId).sort());
+  const keys = new Set();
+  for (const [name, expected] of Object.entries(FUNCTIONS)) {
+    const props = resources[expected.logicalId].Properties;
+    assert.equal(props.Runtime, 'provided.al2023', name);
+    assert.deepEqual(props.Architectures, [expectArch], name);
+    assert.equal(props.MemorySize, expected.memory, `${name} memory`);
+    assert.equal(props.Timeout, expected.timeout, `${name} timeout`);
+    assert.equal(props.LoggingConfig?.LogFormat, 'JSON', `${name} log format`);
+    keys.add(props.Code.S3Key);
+
+    const artifact = path.resolve(root, state.service.functions[name].package.artifact);
+    assert.ok(fs.existsSync(artifact), `${artifact} exists`);
+    assert.equal(path.basename(props.Code.S3Key), path.basename(artifact), `${name} S3 key names its zip`);
+    assert.ok(path.basename(artifact).endsWith(`-${expectArch}.zip`), `${artifact} is built for ${expectArch}`);
+
+    const entries = zipEntries(artifact);
+    assert.deepEqual(entries.map((e) => e.name), ['bootstrap'], `${name}: the zip holds only bootstrap`);
+    assert.ok(entries[0].mode & 0o100, `${name}: bootstrap is executable (mode ${entries[0].mode.toString(8)})`);
+
+    const versions = ofType('AWS::Lambda::Version').filter(([, r]) => r.Properties.FunctionName.Ref === expected.logicalId);
+    assert.equal(versions.length, 1, `${name} has one version resource`);
+    assert.equal(versions[0][1].Properties.CodeSha256, sha256Base64(artifact), `${name} CodeSha256 is the zip's`);
+  }
+  assert.equal(keys.size, 3, 'each function has its own S3 key');
+});
+
+test('log groups keep 14 days', () => {
+  const groups = ofType('AWS::Logs::LogGroup');
+  assert.equal(groups.length, 3);
+  for (const [id, group] of groups) assert.equal(group.Properties.RetentionInDays, 14, id);
+});
+
+test('checkToken is a TOKEN authorizer on hello only', () => {
+  const authorizers = ofType('AWS::ApiGateway::Authorizer');
+  assert.equal(authorizers.length, 1);
+  const [authorizerId, authorizer] = authorizers[0];
+  const props = authorizer.Properties;
+  assert.equal(props.Type, 'TOKEN');
+  assert.equal(props.IdentitySource, 'method.request.header.Authorization');
+  assert.equal(props.IdentityValidationExpression, identityValidationExpressionInServerlessYml());
+  assert.equal(props.AuthorizerResultTtlInSeconds, Number(process.env.EXPECT_AUTHORIZER_TTL || 300));
+  assert.ok(references(props.AuthorizerUri).has('CheckTokenLambdaFunction'), 'authorizer invokes checkToken');
+
+  const methods = Object.fromEntries(ofType('AWS::ApiGateway::Method').map(([id, r]) => [id, r.Properties]));
+  const hello = methods.ApiGatewayMethodHelloGet;
+  assert.equal(hello.AuthorizationType, 'CUSTOM');
+  assert.deepEqual(hello.AuthorizerId, { Ref: authorizerId });
+  for (const id of ['ApiGatewayMethodAuthenticateGet', 'ApiGatewayMethodAuthenticatePost']) {
+    assert.ok(methods[id], `${id} exists`);
+    assert.equal(methods[id].AuthorizationType, 'NONE', id);
+    assert.equal(methods[id].AuthorizerId, undefined, id);
+  }
+  // CORS preflight for each path (cors: true).
+  assert.ok(methods.ApiGatewayMethodAuthenticateOptions && methods.ApiGatewayMethodHelloOptions);
+});
+
+test('the users table', () => {
+  const table = resources.UsersTable;
+  assert.equal(table.Type, 'AWS::DynamoDB::Table');
+  assert.equal(table.DeletionPolicy, 'Retain');
+  assert.equal(table.UpdateReplacePolicy, 'Retain');
+  const p = table.Properties;
+  assert.equal(p.BillingMode, 'PAY_PER_REQUEST');
+  assert.deepEqual(p.KeySchema, [{ AttributeName: 'username', KeyType: 'HASH' }]);
+  assert.deepEqual(p.AttributeDefinitions, [{ AttributeName: 'username', AttributeType: 'S' }]);
+  assert.deepEqual(p.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+  assert.deepEqual(p.SSESpecification, { SSEEnabled: true });
+  assert.equal(p.TimeToLiveSpecification, undefined, 'no TTL');
+  assert.deepEqual(template.Outputs.UsersTableName.Value, { Ref: 'UsersTable' });
+  assert.ok(template.Outputs.ServiceEndpoint, 'ServiceEndpoint output');
+});
+
+test('IAM: least privilege, no wildcard resource or action', () => {
+  const allowed = new Set(['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:TagResource', 'logs:PutLogEvents',
+    'dynamodb:GetItem', 'dynamodb:UpdateItem', 'sts:AssumeRole']);
+  const statementsOf = (role) => (role.Properties.Policies || []).flatMap((p) => p.PolicyDocument.Statement);
+  assert.equal(ofType('AWS::IAM::Policy').length + ofType('AWS::IAM::ManagedPolicy').length, 0, 'no detached policies');
+  for (const [id, role] of ofType('AWS::IAM::Role')) {
+    assert.equal(role.Properties.ManagedPolicyArns, undefined, `${id} has no managed policies`);
+    for (const s of [...statementsOf(role), ...role.Properties.AssumeRolePolicyDocument.Statement]) {
+      for (const action of [].concat(s.Action)) {
+        assert.ok(allowed.has(action), `${id}: unexpected action ${action}`);
+      }
+      for (const resource of [].concat(s.Resource || [])) {
+        assert.notEqual(resource, '*', `${id}: resource "*"`);
+      }
+      assert.equal(s.NotAction, undefined);
+      assert.equal(s.NotResource, undefined);
+    }
+  }
+
+  const roleOf = (fn) => resources[FUNCTIONS[fn].logicalId].Properties.Role['Fn::GetAtt'][0];
+  assert.equal(roleOf('authenticate'), 'AuthenticateRole');
+  assert.equal(roleOf('checkToken'), 'IamRoleLambdaExecution');
+  assert.equal(roleOf('hello'), 'IamRoleLambdaExecution');
+
+  const auth = statementsOf(resources.AuthenticateRole);
+  const dynamo = auth.filter((s) => [].concat(s.Action).some((a) => a.startsWith('dynamodb:')));
+  assert.equal(dynamo.length, 1);
+  assert.deepEqual([].concat(dynamo[0].Action).sort(), ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  assert.deepEqual(dynamo[0].Resource, { 'Fn::GetAtt': ['UsersTable', 'Arn'] });
+  const logs = auth.filter((s) => [].concat(s.Action).some((a) => a.startsWith('logs:')));
+  assert.deepEqual(logs.map((s) => s.Resource), [{ 'Fn::GetAtt': ['AuthenticateLogGroup', 'Arn'] }]);
+
+  const shared = statementsOf(resources.IamRoleLambdaExecution);
+  assert.ok(shared.length > 0);
+  for (const s of shared) {
+    for (const a of [].concat(s.Action)) assert.ok(a.startsWith('logs:'), `shared role: only logging, got ${a}`);
+  }
+});
+
+test('secrets: only dynamic references, generated by Secrets Manager', () => {
+  const env = (fn) => resources[FUNCTIONS[fn].logicalId].Properties.Environment.Variables;
+  const secretRef = /^\{\{resolve:secretsmanager:<ref>:SecretString\}\}$/;
+  for (const fn of ['authenticate', 'checkToken']) {
+    assert.match(joined(env(fn).JWT_SECRET), secretRef, `${fn} JWT_SECRET`);
+    const [, parts] = env(fn).JWT_SECRET['Fn::Join'];
+    assert.deepEqual(parts[1], { 'Fn::If': ['CreateJwtSecret', { Ref: 'JwtSecret' }, ''] });
+  }
+  assert.match(joined(env('checkToken').JWT_PREVIOUS_KEYS), secretRef);
+  assert.equal(env('hello').JWT_SECRET, undefined, 'hello does not get the key');
+  assert.equal(env('hello').JWT_PREVIOUS_KEYS, undefined);
+
+  // No JWT_SECRET anywhere as a plain string.
+  const walk = (value, visit, at = []) => {
+    visit(value, at);
+    if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, visit, [...at, k]);
+  };
+  walk(template, (value, at) => {
+    if (at[at.length - 1] === 'JWT_SECRET' || at[at.length - 1] === 'JWT_PREVIOUS_KEYS') {
+      assert.equal(typeof value, 'object', `${at.join('.')} must be a dynamic reference`);
+    }
+  });
+
+  const secret = resources.JwtSecret;
+  assert.equal(secret.Type, 'AWS::SecretsManager::Secret');
+  assert.equal(secret.Condition, 'CreateJwtSecret');
+  assert.equal(secret.Properties.SecretString, undefined, 'no literal secret');
+  assert.deepEqual(secret.Properties.GenerateSecretString, { PasswordLength: 64, ExcludePunctuation: true });
+  const previous = resources.JwtPreviousKeysSecret;
+  assert.equal(previous.Type, 'AWS::SecretsManager::Secret');
+  assert.equal(previous.Properties.SecretString, 'none', 'the "no previous keys" sentinel');
+  assert.deepEqual(template.Conditions.CreateJwtSecret, { 'Fn::Equals': ['', ''] });
+});
+
+test('environment of each function', () => {
+  const env = (fn) => resources[FUNCTIONS[fn].logicalId].Properties.Environment.Variables;
+  assert.deepEqual(Object.keys(env('authenticate')).sort(), ['CORS_ALLOW_ORIGIN', 'JWT_AUDIENCE', 'JWT_ISSUER',
+    'JWT_KEY_ID', 'JWT_SECRET', 'JWT_TTL', 'LOGIN_LOCKOUT', 'LOGIN_MAX_ATTEMPTS', 'USERS_TABLE']);
+  assert.deepEqual(env('authenticate').USERS_TABLE, { Ref: 'UsersTable' });
+  assert.deepEqual(Object.keys(env('checkToken')).sort(), ['API_GATEWAY_ARN', 'JWT_AUDIENCE', 'JWT_ISSUER',
+    'JWT_KEY_ID', 'JWT_LEEWAY', 'JWT_PREVIOUS_KEYS', 'JWT_SECRET']);
+  assert.deepEqual(Object.keys(env('hello')), ['CORS_ALLOW_ORIGIN']);
+  assert.equal(env('authenticate').JWT_KEY_ID, env('checkToken').JWT_KEY_ID);
+
+  const arn = env('checkToken').API_GATEWAY_ARN;
+  assert.equal(joined(arn), `arn:<ref>:execute-api:<ref>:<ref>:<ref>/${expectStage}/*/*`);
+  assert.deepEqual(arn['Fn::Join'][1].filter((p) => typeof p !== 'string'),
+    [{ Ref: 'AWS::Partition' }, { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, { Ref: 'ApiGatewayRestApi' }]);
+});
+
+test('gateway responses carry CORS headers and are in the first deployment', () => {
+  const responses = Object.fromEntries(
+    ofType('AWS::ApiGateway::GatewayResponse').map(([id, r]) => [r.Properties.ResponseType, { id, ...r.Properties }])
+  );
+  for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+    const r = responses[type];
+    assert.ok(r, `${type} gateway response`);
+    assert.deepEqual(r.RestApiId, { Ref: 'ApiGatewayRestApi' });
+    assert.equal(r.ResponseParameters['gatewayresponse.header.Access-Control-Allow-Origin'], "'*'");
+    assert.match(r.ResponseParameters['gatewayresponse.header.Access-Control-Allow-Headers'], /Authorization/);
+  }
+  // The deployment must wait for them (transitively).
+  const [[deploymentId]] = ofType('AWS::ApiGateway::Deployment');
+  const seen = new Set();
+  const visit = (id) => { if (!seen.has(id)) { seen.add(id); dependencies(id).forEach(visit); } };
+  visit(deploymentId);
+  for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) assert.ok(seen.has(responses[type].id), `deployment waits for ${type}`);
+});
+
+test('no circular dependency between resources', () => {
+  const state = {};
+  const visit = (id, trail) => {
+    if (state[id] === 'done') return;
+    assert.notEqual(state[id], 'visiting', `cycle: ${[...trail, id].join(' -> ')}`);
+    state[id] = 'visiting';
+    dependencies(id).forEach((d) => visit(d, [...trail, id]));
+    state[id] = 'done';
+  };
+  Object.keys(resources).forEach((id) => visit(id, []));
+});
