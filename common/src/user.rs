@@ -16,6 +16,10 @@ pub struct User {
     pub disabled: bool,
     /// RFC 3339.
     pub created_at: String,
+    /// Consecutive failed logins since the last success or lock.
+    pub failed_logins: u32,
+    /// Epoch seconds until which logins are refused; compared with the clock in code.
+    pub locked_until: Option<u64>,
 }
 
 /// A `User`'s `Debug` leaves out the password hash, so logging a user is safe.
@@ -27,6 +31,8 @@ impl std::fmt::Debug for User {
             .field("roles", &self.roles)
             .field("disabled", &self.disabled)
             .field("created_at", &self.created_at)
+            .field("failed_logins", &self.failed_logins)
+            .field("locked_until", &self.locked_until)
             .finish_non_exhaustive()
     }
 }
@@ -57,7 +63,14 @@ impl User {
             roles,
             disabled: false,
             created_at,
+            failed_logins: 0,
+            locked_until: None,
         }
+    }
+
+    /// Seconds the lock still has to run at `now`, if the user is locked.
+    pub fn locked_for(&self, now: u64) -> Option<u64> {
+        self.locked_until.filter(|&until| until > now).map(|until| until - now)
     }
 }
 
@@ -79,6 +92,16 @@ mod tests {
         assert_eq!(uuid::Uuid::parse_str(&user.user_id).unwrap().get_version_num(), 4);
         assert!(time::OffsetDateTime::parse(&user.created_at, &time::format_description::well_known::Rfc3339).is_ok());
         assert!(!user.disabled);
+    }
+
+    #[test]
+    fn lock_is_compared_with_the_clock() {
+        let mut user = User::new("bob", String::new(), vec![]);
+        assert_eq!(user.locked_for(100), None);
+        user.locked_until = Some(160);
+        assert_eq!(user.locked_for(100), Some(60));
+        assert_eq!(user.locked_for(160), None);
+        assert_eq!(user.locked_for(200), None);
     }
 
     #[test]

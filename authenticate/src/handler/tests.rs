@@ -1,11 +1,10 @@
 use std::time::Duration;
 
-use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
-use common::store::StoreError;
 use common::store::memory::MemoryUserStore;
+use common::store::unavailable::UnavailableStore;
 use common::token::TokenVerifier;
 use common::user::User;
 use lambda_http::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL};
@@ -226,21 +225,9 @@ async fn disabled_user_with_the_right_password_is_403() {
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "a wrong password reveals nothing about the account");
 }
 
-struct BrokenStore;
-
-#[async_trait]
-impl UserStore for BrokenStore {
-    async fn get_user(&self, _: &str) -> Result<Option<User>, StoreError> {
-        Err(StoreError::Unavailable("connection refused".into()))
-    }
-    async fn create_user(&self, _: &User) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable("connection refused".into()))
-    }
-}
-
 #[tokio::test]
 async fn store_failure_is_503_and_issues_no_token() {
-    let app = Authenticate::new(&config(), Arc::new(BrokenStore), PasswordHasher::owasp()).unwrap();
+    let app = Authenticate::new(&config(), Arc::new(UnavailableStore), PasswordHasher::owasp()).unwrap();
     let response = app.handle(get(Some(&basic("alice", PASSWORD)))).await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body_json(&response), json!({"error": "temporarily_unavailable"}));

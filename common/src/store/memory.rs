@@ -1,11 +1,11 @@
 //! An in-memory user store, for tests and examples.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{StoreError, UserStore};
+use super::{FailedLogin, LockoutPolicy, StoreError, UserChange, UserStore};
 use crate::user::User;
 
 #[derive(Debug, Default)]
@@ -19,9 +19,46 @@ impl MemoryUserStore {
     }
 
     fn users(&self) -> std::sync::MutexGuard<'_, HashMap<String, User>> {
-        // A panic while holding the lock cannot leave a half-written user: every
-        // write is a single insert or remove, so the data is still consistent.
+        // Every write is a whole-record insert or in-place field update under the
+        // lock, so a panic elsewhere cannot leave a half-written user behind.
         self.users.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn with_user<T>(&self, username: &str, f: impl FnOnce(&mut User) -> T) -> Result<T, StoreError> {
+        let mut users = self.users();
+        let user = users.get_mut(username).ok_or_else(|| StoreError::NotFound(username.to_string()))?;
+        Ok(f(user))
+    }
+}
+
+/// The lockout state machine shared by the stores that hold a lock while they
+/// update (memory, and any embedded store).
+pub fn apply_failed_login(user: &mut User, now: u64, policy: LockoutPolicy) -> FailedLogin {
+    if let Some(until) = user.locked_until.filter(|&until| until > now) {
+        return FailedLogin::AlreadyLocked(until);
+    }
+    let count = user.failed_logins.saturating_add(1);
+    if count >= policy.max_attempts {
+        let until = now.saturating_add(policy.lockout_secs);
+        user.failed_logins = 0;
+        user.locked_until = Some(until);
+        FailedLogin::LockedNow(until)
+    } else {
+        user.failed_logins = count;
+        FailedLogin::Counted(count)
+    }
+}
+
+/// Applies an operator's change to a user record.
+pub fn apply_change(user: &mut User, change: UserChange) {
+    match change {
+        UserChange::PasswordHash(hash) => user.password_hash = hash,
+        UserChange::Roles(roles) => user.roles = roles,
+        UserChange::Disabled(disabled) => user.disabled = disabled,
+        UserChange::Unlock => {
+            user.failed_logins = 0;
+            user.locked_until = None;
+        }
     }
 }
 
@@ -38,6 +75,43 @@ impl UserStore for MemoryUserStore {
         }
         users.insert(user.username.clone(), user.clone());
         Ok(())
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        let users = self.users();
+        let sorted: BTreeMap<_, _> = users.iter().collect();
+        Ok(sorted.into_values().cloned().collect())
+    }
+
+    async fn update_user(&self, username: &str, change: UserChange) -> Result<(), StoreError> {
+        self.with_user(username, |user| apply_change(user, change))
+    }
+
+    async fn delete_user(&self, username: &str) -> Result<(), StoreError> {
+        self.users().remove(username).map(|_| ()).ok_or_else(|| StoreError::NotFound(username.to_string()))
+    }
+
+    async fn record_failed_login(
+        &self,
+        username: &str,
+        now: u64,
+        policy: LockoutPolicy,
+    ) -> Result<FailedLogin, StoreError> {
+        self.with_user(username, |user| apply_failed_login(user, now, policy))
+    }
+
+    async fn reset_failed_logins(&self, username: &str) -> Result<(), StoreError> {
+        self.with_user(username, |user| user.failed_logins = 0)
+    }
+
+    async fn replace_password_hash(&self, username: &str, expected: &str, new_hash: &str) -> Result<bool, StoreError> {
+        self.with_user(username, |user| {
+            let applies = user.password_hash == expected;
+            if applies {
+                user.password_hash = new_hash.to_string();
+            }
+            applies
+        })
     }
 }
 

@@ -15,7 +15,11 @@ pub fn user_to_item(user: &User) -> Item {
         (attr::ROLES.to_string(), AttributeValue::L(roles)),
         (attr::DISABLED.to_string(), AttributeValue::Bool(user.disabled)),
         (attr::CREATED_AT.to_string(), AttributeValue::S(user.created_at.clone())),
+        (attr::FAILED_LOGINS.to_string(), AttributeValue::N(user.failed_logins.to_string())),
     ])
+    .into_iter()
+    .chain(user.locked_until.map(|t| (attr::LOCKED_UNTIL.to_string(), AttributeValue::N(t.to_string()))))
+    .collect()
 }
 
 /// Reads an item written by us or by the operator's own tools. Absent `roles`
@@ -47,7 +51,23 @@ pub fn user_from_item(item: &Item) -> Result<User, StoreError> {
         Some(AttributeValue::Bool(b)) => *b,
         Some(_) => return Err(invalid("attribute disabled must be a boolean (BOOL)")),
     };
+    let failed_logins = match item.get(attr::FAILED_LOGINS) {
+        None | Some(AttributeValue::Null(_)) => 0,
+        Some(AttributeValue::N(n)) => {
+            n.parse().map_err(|_| invalid("attribute failed_logins is not a small whole number"))?
+        }
+        Some(_) => return Err(invalid("attribute failed_logins must be a number (N)")),
+    };
+    let locked_until = match item.get(attr::LOCKED_UNTIL) {
+        None | Some(AttributeValue::Null(_)) => None,
+        Some(AttributeValue::N(n)) => {
+            Some(n.parse().map_err(|_| invalid("attribute locked_until is not whole epoch seconds"))?)
+        }
+        Some(_) => return Err(invalid("attribute locked_until must be a number (N)")),
+    };
     Ok(User {
+        failed_logins,
+        locked_until,
         user_id: string(attr::USER_ID)?,
         password_hash: string(attr::PASSWORD_HASH)?,
         created_at: string(attr::CREATED_AT)?,
@@ -76,6 +96,8 @@ mod tests {
             roles: vec!["admin".into(), "dev".into()],
             disabled: false,
             created_at: "2026-11-28T17:00:00Z".into(),
+            failed_logins: 2,
+            locked_until: Some(1_700_000_900),
         }
     }
 
@@ -85,6 +107,7 @@ mod tests {
         let mut no_roles = user();
         no_roles.roles.clear();
         no_roles.disabled = true;
+        no_roles.locked_until = None;
         assert_eq!(user_from_item(&user_to_item(&no_roles)).unwrap(), no_roles);
     }
 
@@ -102,9 +125,12 @@ mod tests {
         let mut item = user_to_item(&user());
         item.remove(attr::ROLES);
         item.remove(attr::DISABLED);
+        item.remove(attr::FAILED_LOGINS);
+        item.remove(attr::LOCKED_UNTIL);
         let read = user_from_item(&item).unwrap();
         assert!(read.roles.is_empty());
         assert!(!read.disabled);
+        assert_eq!((read.failed_logins, read.locked_until), (0, None));
     }
 
     #[test]
@@ -116,6 +142,8 @@ mod tests {
             (attr::ROLES, AttributeValue::L(vec![AttributeValue::N("1".into())])),
             (attr::ROLES, AttributeValue::L(vec![AttributeValue::S("a,b".into())])),
             (attr::DISABLED, AttributeValue::S("true".into())),
+            (attr::FAILED_LOGINS, AttributeValue::N("-1".into())),
+            (attr::LOCKED_UNTIL, AttributeValue::S("soon".into())),
         ] {
             let mut item = user_to_item(&user());
             item.insert(name.to_string(), value);
