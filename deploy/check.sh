@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Offline check of the deployment, no AWS account needed:
+#   1. npm ci (osls, pinned in package-lock.json)
+#   2. cargo-lambda and cfn-lint (pinned) in the virtualenv $VENV (default .venv)
+#   3. the aarch64 Rust target
+#   4. `serverless package` with no AWS credentials: the cargo-lambda plugin
+#      cross-builds the three functions once (several minutes when cold)
+#   5. cfn-lint on the generated template: errors fail, warnings are shown
+#   6. node --test deploy/: the template and the zips, and the plugin
+#
+# Usage: bash deploy/check.sh            (from anywhere in the repo)
+#        VENV=/path/to/venv bash deploy/check.sh
+#        CARGO_LAMBDA_SKIP_BUILD=1 bash deploy/check.sh   (reuse target/lambda zips)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+STAGE=dev
+TEMPLATE=.serverless/cloudformation-template-update-stack.json
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "npm ci"
+npm ci --no-audit --no-fund
+
+step "Python tools in $VENV"
+if [ ! -x "$VENV/bin/cargo-lambda" ] || [ ! -x "$VENV/bin/cfn-lint" ]; then
+  [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet 'cargo-lambda==1.9.2' 'cfn-lint==1.58.0'
+fi
+PATH="$(cd "$VENV/bin" && pwd):$PATH"
+export PATH
+cargo lambda --version
+cfn-lint --version
+
+step "Rust target for arm64"
+rustup target add aarch64-unknown-linux-gnu
+
+step "serverless package --stage $STAGE (offline, no AWS credentials)"
+# No credentials, no profile, no instance metadata: packaging must not need AWS.
+# nice: the cross build is long and the machine is shared.
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+  AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
+  SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
+  nice -n 10 npx --no -- serverless package --stage "$STAGE"
+ls -l target/lambda/*/*.zip
+
+step "cfn-lint $TEMPLATE"
+# Warnings (on what osls generates) are printed but do not fail; errors do.
+cfn-lint --regions us-east-1 --non-zero-exit-code error -- "$TEMPLATE"
+echo "cfn-lint: no errors"
+
+step "node --test deploy/"
+node --test deploy/
