@@ -9,7 +9,7 @@ use common::password::PasswordHasher;
 use common::response::json_response;
 use common::store::UserStore;
 use common::token::{IssuedToken, TokenError, TokenIssuer};
-use lambda_http::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
+use lambda_http::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -33,7 +33,7 @@ impl Authenticate {
         hasher: PasswordHasher,
     ) -> Result<Self, TokenError> {
         Ok(Self {
-            login: LoginService::new(store, hasher, TokenIssuer::new(&config.issuer)?),
+            login: LoginService::new(store, hasher, TokenIssuer::new(&config.issuer)?, config.lockout),
             cors_allow_origin: config.cors_allow_origin.clone(),
         })
     }
@@ -88,6 +88,12 @@ impl Authenticate {
             LoginError::AccountDisabled => {
                 tracing::info!("login refused: account disabled");
                 self.error(StatusCode::FORBIDDEN, "account_disabled", None)
+            }
+            LoginError::Locked { retry_after } => {
+                tracing::info!("login refused: locked after too many failed logins");
+                let mut response = self.error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", None);
+                response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
+                response
             }
             LoginError::StoreUnavailable(cause) => {
                 tracing::error!(error = %cause, "user store unavailable");

@@ -6,6 +6,7 @@
 
 mod credentials;
 mod handler;
+pub mod logging;
 mod login;
 
 pub use credentials::{Credentials, CredentialsError, from_basic_header, from_json_body};

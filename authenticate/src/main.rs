@@ -8,7 +8,7 @@ use lambda_http::{Error, run, service_fn, tracing};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    tracing::init_default_subscriber();
+    authenticate::logging::init();
     let (config, table) = match AuthenticateConfig::from_lookup(&process_env)
         .and_then(|config| Ok((config, users_table(&process_env)?)))
     {

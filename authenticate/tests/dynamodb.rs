@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use common::config::{AuthenticateConfig, IssuerConfig, KeyMaterial, Secret, TokenAudience};
 use common::password::PasswordHasher;
 use common::store::dynamodb::DynamoUserStore;
-use common::store::{StoreError, UserStore, contract};
+use common::store::{LockoutPolicy, StoreError, UserStore, contract};
 use common::user::User;
 use lambda_http::Body;
 use lambda_http::http::StatusCode;
@@ -32,6 +32,7 @@ fn config() -> AuthenticateConfig {
             names: TokenAudience { issuer: "authenticate".into(), audience: "api".into() },
         },
         cors_allow_origin: "*".into(),
+        lockout: LockoutPolicy { max_attempts: 5, lockout_secs: 900 },
     }
 }
 

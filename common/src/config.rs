@@ -12,6 +12,7 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 
 use crate::duration::parse_duration;
 use crate::policy::PolicyResource;
+use crate::store::LockoutPolicy;
 
 /// Reads a variable from the process environment.
 pub fn process_env(name: &str) -> Option<String> {
@@ -28,6 +29,8 @@ pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
 pub const JWT_LEEWAY: &str = "JWT_LEEWAY";
 pub const API_GATEWAY_ARN: &str = "API_GATEWAY_ARN";
 pub const CORS_ALLOW_ORIGIN: &str = "CORS_ALLOW_ORIGIN";
+pub const LOGIN_MAX_ATTEMPTS: &str = "LOGIN_MAX_ATTEMPTS";
+pub const LOGIN_LOCKOUT: &str = "LOGIN_LOCKOUT";
 
 /// HMAC-SHA256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -114,6 +117,8 @@ pub struct VerifierConfig {
 pub struct AuthenticateConfig {
     pub issuer: IssuerConfig,
     pub cors_allow_origin: String,
+    /// Brute-force protection: consecutive failures that lock a user, and for how long.
+    pub lockout: LockoutPolicy,
 }
 
 /// Configuration of the `check-token` authorizer.
@@ -142,6 +147,7 @@ impl AuthenticateConfig {
         Ok(Self {
             issuer: IssuerConfig { key: current_key(lookup)?, ttl: ttl(lookup)?, names: token_audience(lookup)? },
             cors_allow_origin: cors_allow_origin(lookup)?,
+            lockout: lockout(lookup)?,
         })
     }
 }
@@ -257,6 +263,29 @@ fn leeway(lookup: Lookup<'_>) -> Result<Duration, ConfigError> {
     }
 }
 
+fn lockout(lookup: Lookup<'_>) -> Result<LockoutPolicy, ConfigError> {
+    const ATTEMPTS_EXPECTED: &str = "a whole number of failed logins from 1 to 1000 (default 5)";
+    const LOCKOUT_EXPECTED: &str = "a lock duration with a unit, greater than zero and at most 30d (default 15m)";
+    let max_attempts = match optional(lookup, LOGIN_MAX_ATTEMPTS) {
+        None => 5,
+        Some(text) => match text.parse::<u32>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => return Err(ConfigError::invalid(LOGIN_MAX_ATTEMPTS, Some(&text), "out of range", ATTEMPTS_EXPECTED)),
+        },
+    };
+    let lockout = match optional(lookup, LOGIN_LOCKOUT) {
+        None => Duration::from_secs(15 * 60),
+        Some(text) => match parse_duration(&text) {
+            Ok(d) if d.is_zero() || d > Duration::from_secs(30 * 86_400) => {
+                return Err(ConfigError::invalid(LOGIN_LOCKOUT, Some(&text), "out of range", LOCKOUT_EXPECTED));
+            }
+            Ok(d) => d,
+            Err(why) => return Err(ConfigError::invalid(LOGIN_LOCKOUT, Some(&text), &why, LOCKOUT_EXPECTED)),
+        },
+    };
+    Ok(LockoutPolicy { max_attempts, lockout_secs: lockout.as_secs() })
+}
+
 fn token_audience(lookup: Lookup<'_>) -> Result<TokenAudience, ConfigError> {
     Ok(TokenAudience {
         issuer: claim_name(lookup, JWT_ISSUER, "authenticate")?,
@@ -315,6 +344,31 @@ mod tests {
         assert_eq!(config.issuer.names.issuer, "authenticate");
         assert_eq!(config.issuer.names.audience, "api");
         assert_eq!(config.cors_allow_origin, "*");
+        assert_eq!(config.lockout, LockoutPolicy { max_attempts: 5, lockout_secs: 900 });
+    }
+
+    #[test]
+    fn lockout_settings() {
+        let config = AuthenticateConfig::from_lookup(&env(&[
+            (JWT_SECRET, SECRET),
+            (LOGIN_MAX_ATTEMPTS, "1"),
+            (LOGIN_LOCKOUT, "1h"),
+        ]))
+        .unwrap();
+        assert_eq!(config.lockout, LockoutPolicy { max_attempts: 1, lockout_secs: 3600 });
+        for (var, bad) in [
+            (LOGIN_MAX_ATTEMPTS, "0"),
+            (LOGIN_MAX_ATTEMPTS, "-1"),
+            (LOGIN_MAX_ATTEMPTS, "five"),
+            (LOGIN_MAX_ATTEMPTS, "1001"),
+            (LOGIN_MAX_ATTEMPTS, "2.5"),
+            (LOGIN_LOCKOUT, "0s"),
+            (LOGIN_LOCKOUT, "900"),
+            (LOGIN_LOCKOUT, "31d"),
+        ] {
+            let err = AuthenticateConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (var, bad)])).unwrap_err();
+            assert_eq!(err.var, var, "{bad}");
+        }
     }
 
     #[test]

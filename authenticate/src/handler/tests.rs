@@ -3,6 +3,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
+use common::store::LockoutPolicy;
 use common::store::memory::MemoryUserStore;
 use common::store::unavailable::UnavailableStore;
 use common::token::TokenVerifier;
@@ -25,6 +26,7 @@ fn config() -> AuthenticateConfig {
             names: TokenAudience { issuer: "authenticate".into(), audience: "api".into() },
         },
         cors_allow_origin: "*".into(),
+        lockout: LockoutPolicy { max_attempts: 5, lockout_secs: 900 },
     }
 }
 
@@ -251,5 +253,185 @@ async fn cors_origin_is_configurable_on_every_answer() {
     for request in [get(Some(&basic("alice", PASSWORD))), get(None), get(Some("Basic !!"))] {
         let response = app.handle(request).await.unwrap();
         assert_eq!(response.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], "https://app.example.com");
+    }
+}
+
+mod lockout_and_rehash {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use argon2::Params;
+    use async_trait::async_trait;
+    use common::store::{FailedLogin, StoreError, UserChange};
+
+    use super::*;
+
+    /// The memory store, counting writes, optionally failing to record failures.
+    #[derive(Default)]
+    struct Observed {
+        inner: MemoryUserStore,
+        writes: AtomicUsize,
+        fail_recording: bool,
+    }
+
+    impl Observed {
+        fn wrote(&self) {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[async_trait]
+    impl UserStore for Observed {
+        async fn get_user(&self, username: &str) -> Result<Option<User>, StoreError> {
+            self.inner.get_user(username).await
+        }
+        async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+            self.inner.create_user(user).await
+        }
+        async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+            self.inner.list_users().await
+        }
+        async fn update_user(&self, username: &str, change: UserChange) -> Result<(), StoreError> {
+            self.wrote();
+            self.inner.update_user(username, change).await
+        }
+        async fn delete_user(&self, username: &str) -> Result<(), StoreError> {
+            self.wrote();
+            self.inner.delete_user(username).await
+        }
+        async fn record_failed_login(
+            &self,
+            username: &str,
+            now: u64,
+            policy: LockoutPolicy,
+        ) -> Result<FailedLogin, StoreError> {
+            self.wrote();
+            if self.fail_recording {
+                return Err(StoreError::Unavailable("throttled".into()));
+            }
+            self.inner.record_failed_login(username, now, policy).await
+        }
+        async fn reset_failed_logins(&self, username: &str) -> Result<(), StoreError> {
+            self.wrote();
+            self.inner.reset_failed_logins(username).await
+        }
+        async fn replace_password_hash(&self, username: &str, old: &str, new: &str) -> Result<bool, StoreError> {
+            self.wrote();
+            self.inner.replace_password_hash(username, old, new).await
+        }
+    }
+
+    async fn observed(fail_recording: bool) -> (Arc<Observed>, Authenticate) {
+        let store = Arc::new(Observed { fail_recording, ..Default::default() });
+        let user = User::new("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), vec![]);
+        store.inner.create_user(&user).await.unwrap();
+        let app = Authenticate::new(&config(), store.clone(), PasswordHasher::owasp()).unwrap();
+        (store, app)
+    }
+
+    async fn status(app: &Authenticate, password: &str) -> Response<Body> {
+        app.handle(get(Some(&basic("alice", password)))).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn five_failures_lock_the_user_even_against_the_right_password() {
+        let (store, app) = observed(false).await;
+        for attempt in 1..=5 {
+            assert_eq!(status(&app, "wrong").await.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+        }
+        let locked = status(&app, PASSWORD).await;
+        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(body_json(&locked), json!({"error": "too_many_attempts"}));
+        let retry_after: u64 = locked.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
+        assert!((899..=900).contains(&retry_after), "{retry_after}");
+        assert_eq!(status(&app, "wrong").await.status(), StatusCode::TOO_MANY_REQUESTS);
+        let user = store.get_user("alice").await.unwrap().unwrap();
+        assert_eq!(user.failed_logins, 0, "the locking write resets the count");
+        assert!(user.locked_until.is_some());
+    }
+
+    #[tokio::test]
+    async fn no_password_is_verified_while_locked() {
+        let (store, app) = observed(false).await;
+        for _ in 0..5 {
+            status(&app, "wrong").await;
+        }
+        // Were the password checked, this corrupt hash would make a 500.
+        store.inner.update_user("alice", UserChange::PasswordHash("corrupt".into())).await.unwrap();
+        assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+
+    #[tokio::test]
+    async fn an_expired_lock_lets_the_user_in() {
+        let store = Arc::new(MemoryUserStore::new());
+        let mut user = User::new("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), vec![]);
+        user.locked_until = Some(now_epoch_seconds() - 1);
+        store.create_user(&user).await.unwrap();
+        let app = Authenticate::new(&config(), store, PasswordHasher::owasp()).unwrap();
+        assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn success_resets_the_count_and_writes_only_when_needed() {
+        let (store, app) = observed(false).await;
+        assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::OK);
+        assert_eq!(store.writes.load(Ordering::SeqCst), 0, "nothing to reset: no write");
+        status(&app, "wrong").await;
+        status(&app, "wrong").await;
+        assert_eq!(store.get_user("alice").await.unwrap().unwrap().failed_logins, 2);
+        assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::OK);
+        assert_eq!(store.get_user("alice").await.unwrap().unwrap().failed_logins, 0);
+    }
+
+    #[tokio::test]
+    async fn unknown_users_cost_no_write() {
+        let (store, app) = observed(false).await;
+        for _ in 0..3 {
+            let response = app.handle(get(Some(&basic("mallory", "guess")))).await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(store.writes.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn a_failure_that_cannot_be_recorded_is_503() {
+        let (_, app) = observed(true).await;
+        let response = status(&app, "wrong").await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body_json(&response), json!({"error": "temporarily_unavailable"}));
+    }
+
+    #[tokio::test]
+    async fn a_limit_of_one_locks_on_the_first_failure() {
+        let store = Arc::new(MemoryUserStore::new());
+        store.create_user(&User::new("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), vec![])).await.unwrap();
+        let mut config = config();
+        config.lockout = LockoutPolicy { max_attempts: 1, lockout_secs: 60 };
+        let app = Authenticate::new(&config, store, PasswordHasher::owasp()).unwrap();
+        assert_eq!(status(&app, "wrong").await.status(), StatusCode::UNAUTHORIZED);
+        let locked = status(&app, PASSWORD).await;
+        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(locked.headers()[RETRY_AFTER].to_str().unwrap().parse::<u64>().unwrap() <= 60);
+    }
+
+    #[tokio::test]
+    async fn a_weak_hash_is_upgraded_on_login() {
+        let store = Arc::new(MemoryUserStore::new());
+        let weak = PasswordHasher::with_params(Params::new(8 * 1024, 1, 1, None).unwrap());
+        let old_hash = weak.hash(PASSWORD).unwrap();
+        store.create_user(&User::new("alice", old_hash.clone(), vec![])).await.unwrap();
+        let app = Authenticate::new(&config(), store.clone(), PasswordHasher::owasp()).unwrap();
+        assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::OK);
+        let new_hash = store.get_user("alice").await.unwrap().unwrap().password_hash;
+        assert_ne!(new_hash, old_hash);
+        assert!(new_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{new_hash}");
+        assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::OK, "the new hash verifies");
+    }
+
+    #[tokio::test]
+    async fn a_current_hash_is_left_alone() {
+        let (store, app) = observed(false).await;
+        let before = store.get_user("alice").await.unwrap().unwrap().password_hash;
+        assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::OK);
+        assert_eq!(store.get_user("alice").await.unwrap().unwrap().password_hash, before);
     }
 }
