@@ -14,8 +14,8 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-use crate::credentials::{CredentialsError, from_basic_header, from_json_body};
 use crate::login::{LoginError, LoginService};
+use common::credentials::{CredentialsError, from_basic_header, from_json_body};
 
 /// Sent with every 401 to a GET, so browsers and curl know to use Basic.
 const WWW_AUTHENTICATE_BASIC: &str = r#"Basic realm="authenticate", charset="UTF-8""#;

@@ -4,11 +4,10 @@
 //! `main.rs` builds an [`Authenticate`] once; the handler, the tests and the
 //! local API all go through [`Authenticate::handle`].
 
-mod credentials;
 mod handler;
 pub mod logging;
 mod login;
 
-pub use credentials::{Credentials, CredentialsError, from_basic_header, from_json_body};
+pub use common::credentials::{Credentials, CredentialsError, from_basic_header, from_json_body};
 pub use handler::Authenticate;
 pub use login::{LoginError, LoginService};

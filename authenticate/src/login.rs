@@ -8,7 +8,7 @@ use common::store::{FailedLogin, LockoutPolicy, StoreError, UserStore};
 use common::token::{IssuedToken, Subject, TokenIssuer};
 use common::user::{User, normalize_username};
 
-use crate::credentials::Credentials;
+use common::credentials::Credentials;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {

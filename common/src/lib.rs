@@ -8,6 +8,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod credentials;
 pub mod duration;
 pub mod identity;
 pub mod password;

@@ -1,11 +1,12 @@
-//! Reading a username and password from a request, and nothing else: every
-//! way a client can send them wrong maps to one [`CredentialsError`].
+//! Reading a username and password from a login request (HTTP Basic or a JSON
+//! body), and nothing else: every way a client can send them wrong maps to one
+//! [`CredentialsError`], which the handler turns into 401, 400 or 415.
 
 use std::fmt;
 
+use crate::user::{MAX_PASSWORD_BYTES, MAX_USERNAME_BYTES};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::user::{MAX_PASSWORD_BYTES, MAX_USERNAME_BYTES};
 use serde::Deserialize;
 
 pub struct Credentials {
