@@ -48,6 +48,83 @@ pub fn normalize_username(username: &str) -> String {
     username.to_lowercase()
 }
 
+/// Longest role name accepted, in bytes.
+pub const MAX_ROLE_BYTES: usize = 64;
+
+/// Why a username is refused when a user is created.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidUsername {
+    #[error("the username is empty")]
+    Empty,
+    #[error("the username is longer than {MAX_USERNAME_BYTES} bytes")]
+    TooLong,
+    /// HTTP Basic splits `username:password` at the first colon.
+    #[error("the username contains ':', which HTTP Basic cannot carry")]
+    Colon,
+    #[error("the username contains a control character")]
+    Control,
+}
+
+/// Checks a new username (1-128 bytes, before and after lowercasing; no `:`,
+/// no control characters) and returns it normalized, as it is stored.
+pub fn validate_username(username: &str) -> Result<String, InvalidUsername> {
+    if username.is_empty() {
+        return Err(InvalidUsername::Empty);
+    }
+    if username.contains(':') {
+        return Err(InvalidUsername::Colon);
+    }
+    if username.chars().any(char::is_control) {
+        return Err(InvalidUsername::Control);
+    }
+    let normalized = normalize_username(username);
+    // Lowercasing can lengthen a string (e.g. 'İ' becomes two code points).
+    if username.len() > MAX_USERNAME_BYTES || normalized.len() > MAX_USERNAME_BYTES {
+        return Err(InvalidUsername::TooLong);
+    }
+    Ok(normalized)
+}
+
+/// Why a role name is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidRole {
+    #[error("a role name is empty")]
+    Empty,
+    #[error("the role name {0:?} is longer than {MAX_ROLE_BYTES} bytes")]
+    TooLong(String),
+    /// Commas in particular: the authorizer context joins roles with commas.
+    #[error("the role name {0:?} has a character other than ASCII letters, digits, '-', '_', '.', ':'")]
+    Character(String),
+}
+
+/// A role name: 1-64 ASCII letters, digits, `-`, `_`, `.` or `:`; never a
+/// comma, since the authorizer context joins roles with commas.
+pub fn validate_role(role: &str) -> Result<(), InvalidRole> {
+    if role.is_empty() {
+        return Err(InvalidRole::Empty);
+    }
+    if role.len() > MAX_ROLE_BYTES {
+        return Err(InvalidRole::TooLong(role.to_string()));
+    }
+    if !role.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) {
+        return Err(InvalidRole::Character(role.to_string()));
+    }
+    Ok(())
+}
+
+/// Validates every role and drops repeats, keeping the first occurrence's place.
+pub fn validate_roles<S: AsRef<str>>(roles: &[S]) -> Result<Vec<String>, InvalidRole> {
+    let mut valid: Vec<String> = Vec::with_capacity(roles.len());
+    for role in roles {
+        let role = role.as_ref();
+        validate_role(role)?;
+        if !valid.iter().any(|r| r == role) {
+            valid.push(role.to_string());
+        }
+    }
+    Ok(valid)
+}
+
 impl User {
     /// A new, enabled user with a fresh `user_id` and `created_at` of now.
     pub fn new(username: &str, password_hash: String, roles: Vec<String>) -> Self {
@@ -102,6 +179,46 @@ mod tests {
         assert_eq!(user.locked_for(100), Some(60));
         assert_eq!(user.locked_for(160), None);
         assert_eq!(user.locked_for(200), None);
+    }
+
+    #[test]
+    fn valid_usernames_are_normalized() {
+        assert_eq!(validate_username("Alice"), Ok("alice".into()));
+        assert_eq!(validate_username("ÉMILE"), Ok("émile".into()));
+        assert_eq!(validate_username("a.b-c_d@example.com"), Ok("a.b-c_d@example.com".into()));
+        assert_eq!(validate_username("with space"), Ok("with space".into()));
+        assert_eq!(validate_username(&"x".repeat(MAX_USERNAME_BYTES)), Ok("x".repeat(MAX_USERNAME_BYTES)));
+    }
+
+    #[test]
+    fn invalid_usernames_are_refused() {
+        assert_eq!(validate_username(""), Err(InvalidUsername::Empty));
+        assert_eq!(validate_username(&"x".repeat(MAX_USERNAME_BYTES + 1)), Err(InvalidUsername::TooLong));
+        // 64 'İ' are 128 bytes, but 192 once lowercased.
+        assert_eq!(validate_username(&"İ".repeat(64)), Err(InvalidUsername::TooLong));
+        assert_eq!(validate_username("a:b"), Err(InvalidUsername::Colon));
+        for control in ["a\nb", "a\tb", "\u{0}", "a\u{7f}", "a\u{85}b"] {
+            assert_eq!(validate_username(control), Err(InvalidUsername::Control), "{control:?}");
+        }
+    }
+
+    #[test]
+    fn role_names() {
+        for good in ["admin", "r:1", "team.dev-ops_2", "A", &"r".repeat(MAX_ROLE_BYTES)] {
+            assert_eq!(validate_role(good), Ok(()), "{good}");
+        }
+        assert_eq!(validate_role(""), Err(InvalidRole::Empty));
+        assert!(matches!(validate_role(&"r".repeat(MAX_ROLE_BYTES + 1)), Err(InvalidRole::TooLong(_))));
+        for bad in ["a,b", "a b", "é", "a/b", "a\n", "*"] {
+            assert!(matches!(validate_role(bad), Err(InvalidRole::Character(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn roles_are_deduplicated_in_order() {
+        assert_eq!(validate_roles(&["dev", "admin", "dev"]), Ok(vec!["dev".to_string(), "admin".to_string()]));
+        assert_eq!(validate_roles::<&str>(&[]), Ok(vec![]));
+        assert!(validate_roles(&["ok", "not,ok"]).is_err());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Where users live: a small trait with an in-memory and a DynamoDB implementation.
+//! Where users live: a small trait with in-memory, SQLite and DynamoDB implementations.
 
 use async_trait::async_trait;
 
@@ -8,6 +8,9 @@ pub mod memory;
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
+
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod contract;

@@ -1,0 +1,422 @@
+//! The user table in an embedded SQLite database file: the default store when
+//! the whole service runs on one machine (`local-api`, the `admin` CLI).
+//!
+//! rusqlite is blocking, so every call runs on tokio's blocking pool, on the
+//! store's one connection behind a mutex. The file is in WAL mode with a busy
+//! timeout, so the local server and the admin CLI (two processes, two
+//! connections) can use it at once; every read-modify-write is a single
+//! `BEGIN IMMEDIATE` transaction, which takes the write lock before it reads,
+//! so no concurrent update is lost.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+
+use super::memory::{apply_change, apply_failed_login};
+use super::{FailedLogin, LockoutPolicy, StoreError, UserChange, UserStore};
+use crate::user::User;
+
+/// How long a writer waits for another process's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// `PRAGMA user_version` of the schema below.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS users (
+    username      TEXT PRIMARY KEY NOT NULL,
+    user_id       TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    roles         TEXT NOT NULL DEFAULT '[]',
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until  INTEGER
+) WITHOUT ROWID";
+
+const COLUMNS: &str = "username, user_id, password_hash, roles, disabled, created_at, failed_logins, locked_until";
+
+/// A [`UserStore`] in one SQLite file. Cheap to clone (the clones share the connection).
+#[derive(Clone)]
+pub struct SqliteUserStore {
+    path: PathBuf,
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteUserStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteUserStore").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+fn unavailable(err: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(format!("SQLite: {err}"))
+}
+
+impl SqliteUserStore {
+    /// Opens the database file, creating it (owner-only permissions on Unix:
+    /// it holds password hashes) and its table on first use. The folder must
+    /// exist. Blocking: call it at start-up or on the blocking pool.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        create_private_file(&path)
+            .map_err(|err| StoreError::Unavailable(format!("cannot create {}: {err}", path.display())))?;
+        let connection = Connection::open(&path).map_err(unavailable)?;
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(unavailable)?;
+        let mode: String =
+            connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).map_err(unavailable)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Unavailable(format!("{} cannot use WAL mode (got {mode})", path.display())));
+        }
+        // With WAL, NORMAL is durable against application crashes and much faster than FULL.
+        connection.pragma_update(None, "synchronous", "NORMAL").map_err(unavailable)?;
+        migrate(&connection, &path)?;
+        Ok(Self { path, connection: Arc::new(Mutex::new(connection)) })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on the connection, on the blocking pool.
+    async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock cannot leave a half-applied write:
+            // an unfinished transaction is rolled back when it is dropped.
+            let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&mut connection)
+        })
+        .await
+        .map_err(|err| StoreError::Unavailable(format!("SQLite call did not complete: {err}")))?
+    }
+
+    /// One read-modify-write of a user, in a `BEGIN IMMEDIATE` transaction.
+    async fn modify<T, F>(&self, username: &str, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut User) -> T + Send + 'static,
+    {
+        let username = username.to_string();
+        self.call(move |connection| {
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+            let mut user = select_user(&tx, &username)?.ok_or_else(|| StoreError::NotFound(username.clone()))?;
+            let result = f(&mut user);
+            write_mutable_fields(&tx, &user)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(result)
+        })
+        .await
+    }
+}
+
+/// Creates the file with mode 0600 if it does not exist yet; SQLite gives its
+/// `-wal` and `-shm` files the same permissions.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+fn migrate(connection: &Connection, path: &Path) -> Result<(), StoreError> {
+    let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(unavailable)?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Unavailable(format!(
+            "{} has schema version {version}, newer than this program's {SCHEMA_VERSION}",
+            path.display()
+        )));
+    }
+    connection.execute_batch(SCHEMA).map_err(unavailable)?;
+    if version < SCHEMA_VERSION {
+        connection.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+/// A row as stored, before validation.
+struct RawUser {
+    username: String,
+    user_id: String,
+    password_hash: String,
+    roles: String,
+    disabled: bool,
+    created_at: String,
+    failed_logins: i64,
+    locked_until: Option<i64>,
+}
+
+fn raw_user(row: &Row<'_>) -> rusqlite::Result<RawUser> {
+    Ok(RawUser {
+        username: row.get(0)?,
+        user_id: row.get(1)?,
+        password_hash: row.get(2)?,
+        roles: row.get(3)?,
+        disabled: row.get(4)?,
+        created_at: row.get(5)?,
+        failed_logins: row.get(6)?,
+        locked_until: row.get(7)?,
+    })
+}
+
+impl RawUser {
+    fn into_user(self) -> Result<User, StoreError> {
+        let invalid = |what: &str| StoreError::InvalidItem(format!("user {:?}: {what}", self.username));
+        let roles: Vec<String> =
+            serde_json::from_str(&self.roles).map_err(|_| invalid("roles is not a JSON array of strings"))?;
+        let failed_logins = u32::try_from(self.failed_logins).map_err(|_| invalid("failed_logins out of range"))?;
+        let locked_until = match self.locked_until {
+            None => None,
+            Some(until) => Some(u64::try_from(until).map_err(|_| invalid("locked_until is negative"))?),
+        };
+        Ok(User {
+            username: self.username,
+            user_id: self.user_id,
+            password_hash: self.password_hash,
+            roles,
+            disabled: self.disabled,
+            created_at: self.created_at,
+            failed_logins,
+            locked_until,
+        })
+    }
+}
+
+fn select_user(connection: &Connection, username: &str) -> Result<Option<User>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE username = ?1");
+    connection
+        .query_row(&sql, params![username], raw_user)
+        .optional()
+        .map_err(unavailable)?
+        .map(RawUser::into_user)
+        .transpose()
+}
+
+fn roles_json(roles: &[String]) -> String {
+    serde_json::to_string(roles).unwrap_or_else(|_| "[]".into())
+}
+
+/// Epoch seconds as SQLite's signed integer; no real clock reaches the limit.
+fn epoch(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Writes every field an update can change; identity fields stay as created.
+fn write_mutable_fields(tx: &Transaction<'_>, user: &User) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE users SET password_hash = ?2, roles = ?3, disabled = ?4, failed_logins = ?5, locked_until = ?6
+         WHERE username = ?1",
+        params![
+            user.username,
+            user.password_hash,
+            roles_json(&user.roles),
+            user.disabled,
+            i64::from(user.failed_logins),
+            user.locked_until.map(epoch),
+        ],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}
+
+#[async_trait]
+impl UserStore for SqliteUserStore {
+    async fn get_user(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let username = username.to_string();
+        self.call(move |connection| select_user(connection, &username)).await
+    }
+
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        let user = user.clone();
+        self.call(move |connection| {
+            let sql = format!("INSERT INTO users ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+            let inserted = connection.execute(
+                &sql,
+                params![
+                    user.username,
+                    user.user_id,
+                    user.password_hash,
+                    roles_json(&user.roles),
+                    user.disabled,
+                    user.created_at,
+                    i64::from(user.failed_logins),
+                    user.locked_until.map(epoch),
+                ],
+            );
+            match inserted {
+                Ok(_) => Ok(()),
+                Err(rusqlite::Error::SqliteFailure(err, _)) if err.code == ErrorCode::ConstraintViolation => {
+                    Err(StoreError::AlreadyExists(user.username.clone()))
+                }
+                Err(err) => Err(unavailable(err)),
+            }
+        })
+        .await
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        self.call(|connection| {
+            // BINARY collation compares UTF-8 bytes: the same order as Rust's `str`.
+            let sql = format!("SELECT {COLUMNS} FROM users ORDER BY username");
+            let mut statement = connection.prepare(&sql).map_err(unavailable)?;
+            let rows = statement.query_map([], raw_user).map_err(unavailable)?;
+            rows.map(|row| row.map_err(unavailable)?.into_user()).collect()
+        })
+        .await
+    }
+
+    async fn update_user(&self, username: &str, change: UserChange) -> Result<(), StoreError> {
+        self.modify(username, move |user| apply_change(user, change)).await
+    }
+
+    async fn delete_user(&self, username: &str) -> Result<(), StoreError> {
+        let username = username.to_string();
+        self.call(move |connection| {
+            match connection.execute("DELETE FROM users WHERE username = ?1", params![username]).map_err(unavailable)? {
+                0 => Err(StoreError::NotFound(username)),
+                _ => Ok(()),
+            }
+        })
+        .await
+    }
+
+    async fn record_failed_login(
+        &self,
+        username: &str,
+        now: u64,
+        policy: LockoutPolicy,
+    ) -> Result<FailedLogin, StoreError> {
+        self.modify(username, move |user| apply_failed_login(user, now, policy)).await
+    }
+
+    async fn reset_failed_logins(&self, username: &str) -> Result<(), StoreError> {
+        self.modify(username, |user| user.failed_logins = 0).await
+    }
+
+    async fn replace_password_hash(&self, username: &str, expected: &str, new_hash: &str) -> Result<bool, StoreError> {
+        let expected = expected.to_string();
+        let new_hash = new_hash.to_string();
+        self.modify(username, move |user| {
+            let applies = user.password_hash == expected;
+            if applies {
+                user.password_hash = new_hash;
+            }
+            applies
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder under the system temp dir, removed when dropped.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new() -> Self {
+            let dir = std::env::temp_dir().join(format!("common-sqlite-test-{}", uuid::Uuid::new_v4()));
+            std::fs::create_dir_all(&dir).unwrap();
+            Self(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[tokio::test]
+    async fn passes_the_store_contract() {
+        let dir = TempDir::new();
+        let store = SqliteUserStore::open(dir.0.join("users.db")).unwrap();
+        super::super::contract::run_all(&store).await;
+    }
+
+    #[tokio::test]
+    async fn data_survives_reopening_and_the_file_is_private_and_in_wal_mode() {
+        let dir = TempDir::new();
+        let path = dir.0.join("users.db");
+        let user = User::new("alice", "$argon2id$x".into(), vec!["admin".into()]);
+        SqliteUserStore::open(&path).unwrap().create_user(&user).await.unwrap();
+        let reopened = SqliteUserStore::open(&path).unwrap();
+        assert_eq!(reopened.get_user("alice").await.unwrap(), Some(user));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+        let mode: String =
+            Connection::open(&path).unwrap().pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    /// Two connections to one file, as the server and the CLI have: no
+    /// concurrent failure is lost.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn failed_logins_from_two_connections_are_all_counted() {
+        let dir = TempDir::new();
+        let path = dir.0.join("users.db");
+        let first = SqliteUserStore::open(&path).unwrap();
+        let second = SqliteUserStore::open(&path).unwrap();
+        first.create_user(&User::new("bob", "$argon2id$x".into(), vec![])).await.unwrap();
+        let policy = LockoutPolicy { max_attempts: 1000, lockout_secs: 60 };
+        let mut tasks = Vec::new();
+        for store in [first.clone(), second.clone()] {
+            for _ in 0..20 {
+                let store = store.clone();
+                tasks.push(tokio::spawn(async move { store.record_failed_login("bob", 1, policy).await }));
+            }
+        }
+        for task in tasks {
+            assert!(matches!(task.await.unwrap().unwrap(), FailedLogin::Counted(_)));
+        }
+        assert_eq!(second.get_user("bob").await.unwrap().unwrap().failed_logins, 40);
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_row_is_an_invalid_item() {
+        let dir = TempDir::new();
+        let path = dir.0.join("users.db");
+        let store = SqliteUserStore::open(&path).unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .execute(
+                "INSERT INTO users (username, user_id, password_hash, roles, created_at) VALUES ('x', 'id', 'h', 'nope', 't')",
+                [],
+            )
+            .unwrap();
+        assert!(matches!(store.get_user("x").await, Err(StoreError::InvalidItem(_))));
+        assert!(matches!(store.list_users().await, Err(StoreError::InvalidItem(_))));
+    }
+
+    #[test]
+    fn a_missing_folder_is_unavailable() {
+        let dir = TempDir::new();
+        let err = SqliteUserStore::open(dir.0.join("no-such-dir").join("users.db")).unwrap_err();
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = TempDir::new();
+        let path = dir.0.join("users.db");
+        SqliteUserStore::open(&path).unwrap();
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        assert!(matches!(SqliteUserStore::open(&path), Err(StoreError::Unavailable(_))));
+    }
+}
