@@ -206,8 +206,10 @@ fn key_id(lookup: Lookup<'_>) -> Result<String, ConfigError> {
 
 /// `kid=base64secret,kid=base64secret`: the keys a rotation retired.
 fn previous_keys(lookup: Lookup<'_>, current_kid: &str) -> Result<Vec<KeyMaterial>, ConfigError> {
-    const EXPECTED: &str = "comma-separated kid=secret pairs, each secret standard base64 of at least 32 bytes, no kid equal to JWT_KEY_ID";
-    let Some(list) = optional(lookup, JWT_PREVIOUS_KEYS) else {
+    const EXPECTED: &str = "'none', or comma-separated kid=secret pairs, each secret standard base64 of at least 32 bytes, no kid equal to JWT_KEY_ID";
+    // `none` is what the deployed stack stores while there are no previous
+    // keys: a Secrets Manager secret cannot hold an empty string.
+    let Some(list) = optional(lookup, JWT_PREVIOUS_KEYS).filter(|v| v.trim() != "none") else {
         return Ok(Vec::new());
     };
     let invalid = |why: String| ConfigError::invalid(JWT_PREVIOUS_KEYS, None, &why, EXPECTED);
@@ -483,6 +485,15 @@ mod tests {
         assert_eq!(kids, ["old", "older"]);
         assert_eq!(config.verifier.previous[0].secret.expose(), &[7u8; 32]);
         assert_eq!(config.verifier.previous[1].secret.expose(), &[8u8; 33]);
+    }
+
+    #[test]
+    fn previous_keys_none_means_no_keys() {
+        for value in ["", "none"] {
+            let config =
+                CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_PREVIOUS_KEYS, value)])).unwrap();
+            assert!(config.verifier.previous.is_empty(), "{value:?}");
+        }
     }
 
     #[test]
