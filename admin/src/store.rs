@@ -1,0 +1,140 @@
+//! Which user store to use, and opening it: the embedded SQLite file in the
+//! data folder, or the DynamoDB table named by `USERS_TABLE`. The admin CLI and
+//! the local API share these options, so both always open the same store.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use common::config::{ConfigError, users_table};
+use common::store::dynamodb::DynamoUserStore;
+use common::store::sqlite::SqliteUserStore;
+use common::store::{StoreError, UserStore};
+
+/// The file of the embedded store, inside the data folder.
+pub const DATABASE_FILE: &str = "users.sqlite3";
+/// The default data folder, relative to the working directory (git-ignored).
+pub const DEFAULT_DATA_DIR: &str = ".local";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreKind {
+    /// A SQLite file in the data folder, created on first use.
+    #[default]
+    Embedded,
+    /// The table named by USERS_TABLE, at the AWS SDK's endpoint and credential settings.
+    Dynamodb,
+}
+
+/// The store options, shared by `admin` and `local-api`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct StoreArgs {
+    /// Where users live.
+    #[arg(long, value_enum, default_value_t = StoreKind::Embedded, global = true)]
+    pub store: StoreKind,
+    /// Folder of the embedded store and the local JWT secret (created 0700).
+    #[arg(long, env = "LOCAL_DATA_DIR", default_value = DEFAULT_DATA_DIR, global = true)]
+    pub data_dir: PathBuf,
+}
+
+impl StoreArgs {
+    pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
+        Self { store: StoreKind::Embedded, data_dir: data_dir.into() }
+    }
+
+    pub fn dynamodb() -> Self {
+        Self { store: StoreKind::Dynamodb, data_dir: PathBuf::from(DEFAULT_DATA_DIR) }
+    }
+}
+
+/// Why a store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// `USERS_TABLE` is missing or invalid.
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An opened store.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Embedded(SqliteUserStore),
+    Dynamodb(DynamoUserStore),
+}
+
+/// What `init` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Initialized {
+    /// The embedded store needs nothing: opening it created the file and table.
+    Embedded(PathBuf),
+    TableCreated(String),
+    TableExisted(String),
+}
+
+impl Store {
+    /// Opens the store the options name. `lookup` reads `USERS_TABLE` (the
+    /// process environment in the binaries, a map in tests).
+    pub async fn open(args: &StoreArgs, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, OpenError> {
+        match args.store {
+            StoreKind::Embedded => {
+                let dir = args.data_dir.clone();
+                let store = tokio::task::spawn_blocking(move || {
+                    create_private_dir(&dir).map_err(|err| {
+                        StoreError::Unavailable(format!("cannot create the data folder {}: {err}", dir.display()))
+                    })?;
+                    SqliteUserStore::open(dir.join(DATABASE_FILE))
+                })
+                .await
+                .map_err(|err| {
+                    StoreError::Unavailable(format!("opening the embedded store did not complete: {err}"))
+                })??;
+                Ok(Self::Embedded(store))
+            }
+            StoreKind::Dynamodb => {
+                let table = users_table(lookup)?;
+                let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                Ok(Self::Dynamodb(DynamoUserStore::new(aws_sdk_dynamodb::Client::new(&sdk), table)))
+            }
+        }
+    }
+
+    pub fn user_store(&self) -> Arc<dyn UserStore> {
+        match self {
+            Self::Embedded(store) => Arc::new(store.clone()),
+            Self::Dynamodb(store) => Arc::new(store.clone()),
+        }
+    }
+
+    /// For messages: `embedded store .local/users.sqlite3` or `DynamoDB table users`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Embedded(store) => format!("embedded store {}", store.path().display()),
+            Self::Dynamodb(store) => format!("DynamoDB table {}", store.table()),
+        }
+    }
+
+    /// Creates the DynamoDB table if it is missing and waits until it is
+    /// active; nothing to do for the embedded store.
+    pub async fn init(&self) -> Result<Initialized, StoreError> {
+        match self {
+            Self::Embedded(store) => Ok(Initialized::Embedded(store.path().to_path_buf())),
+            Self::Dynamodb(store) => {
+                let table = store.table().to_string();
+                Ok(if store.ensure_table().await? {
+                    Initialized::TableCreated(table)
+                } else {
+                    Initialized::TableExisted(table)
+                })
+            }
+        }
+    }
+}
+
+/// Creates the folder (and its parents) owner-only on Unix; an existing folder is left as it is.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}

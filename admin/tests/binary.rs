@@ -1,0 +1,116 @@
+//! The `admin` binary as an operator runs it: exit codes, one-line messages on
+//! stderr, and the DynamoDB store against the local server `scripts/test.sh` starts.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use support::{TempDir, require_dynamodb_endpoint};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn admin(data_dir: &std::path::Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_admin"));
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command.env_remove("LOCAL_DATA_DIR");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// A failure: the given code and exactly one line on stderr.
+fn assert_fails(output: &Output, expected: i32, message_part: &str) {
+    let err = stderr(output);
+    assert_eq!(code(output), expected, "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("admin: ") && err.contains(message_part), "{err}");
+}
+
+#[test]
+fn exit_codes_of_the_binary() {
+    let dir = TempDir::new();
+    let data = dir.path().join("data");
+    let line = format!("{PASSWORD}\n");
+
+    let added = admin(&data, &["users", "add", "Alice", "--role", "admin", "--password-stdin"], &line, &[]);
+    assert_eq!(code(&added), 0, "{}", stderr(&added));
+    assert!(stdout(&added).starts_with("created user alice "), "{}", stdout(&added));
+    assert!(stderr(&added).is_empty());
+    let shown = admin(&data, &["users", "show", "alice"], "", &[]);
+    assert_eq!(code(&shown), 0);
+    assert!(stdout(&shown).contains("roles:         admin\n"));
+
+    assert_fails(&admin(&data, &["users", "add", "alice", "--password-stdin"], &line, &[]), 3, "already exists");
+    assert_fails(&admin(&data, &["users", "delete", "bob"], "", &[]), 4, "not found");
+    assert_fails(&admin(&data, &["users", "add", "bob", "--password-stdin"], "short\n", &[]), 2, "shorter than 8");
+    assert_fails(&admin(&data, &["users", "add", "b:ob", "--password-stdin"], &line, &[]), 2, "':'");
+    assert_fails(&admin(&data, &["users", "roles", "alice", "a,b"], "", &[]), 2, "role name");
+    // Standard input is a pipe, not a terminal: no prompt, and the pipe is not read as the password.
+    assert_fails(&admin(&data, &["users", "add", "bob"], &line, &[]), 2, "--password-stdin");
+    // clap's own usage errors are invalid input too.
+    assert_eq!(code(&admin(&data, &["users", "frobnicate"], "", &[])), 2);
+
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    assert_fails(&admin(&file, &["users", "list"], "", &[]), 5, "unreachable");
+    assert_fails(
+        &admin(&data, &["--store", "dynamodb", "users", "list"], "", &[("USERS_TABLE", "")]),
+        2,
+        "USERS_TABLE",
+    );
+
+    let secret = admin(&data, &["secret"], "", &[]);
+    assert_eq!(code(&secret), 0);
+    assert_eq!(stdout(&secret).trim_end().len(), 64);
+}
+
+#[test]
+fn the_dynamodb_store_from_init_to_delete() {
+    require_dynamodb_endpoint();
+    let dir = TempDir::new();
+    let table = format!("admin-test-{}", uuid::Uuid::new_v4());
+    let env = [("USERS_TABLE", table.as_str())];
+    let run = |args: &[&str], stdin: &str| {
+        let mut all = vec!["--store", "dynamodb"];
+        all.extend_from_slice(args);
+        admin(dir.path(), &all, stdin, &env)
+    };
+    // Before init the table is missing: the store is unreachable.
+    assert_fails(&run(&["users", "list"], ""), 5, "unreachable");
+    let created = run(&["init"], "");
+    assert_eq!(code(&created), 0, "{}", stderr(&created));
+    assert_eq!(stdout(&created), format!("created DynamoDB table {table}; it is active\n"));
+    assert!(stdout(&run(&["init"], "")).contains("already exists"));
+
+    let line = format!("{PASSWORD}\n");
+    assert_eq!(code(&run(&["users", "add", "Alice", "--role", "admin", "--password-stdin"], &line)), 0);
+    assert_fails(&run(&["users", "add", "alice", "--password-stdin"], &line), 3, "already exists");
+    assert!(stdout(&run(&["users", "list"], "")).contains("alice"));
+    assert_eq!(code(&run(&["users", "disable", "alice"], "")), 0);
+    assert!(stdout(&run(&["users", "show", "alice"], "")).contains("disabled:      yes"));
+    assert_eq!(code(&run(&["users", "delete", "alice"], "")), 0);
+    assert_fails(&run(&["users", "show", "alice"], ""), 4, "not found");
+    assert!(!dir.path().join("users.sqlite3").exists(), "the DynamoDB store writes nothing locally");
+}
