@@ -4,16 +4,12 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use authenticate::Authenticate;
 use aws_sdk_dynamodb::types::AttributeValue;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use common::config::{AuthenticateConfig, IssuerConfig, KeyMaterial, Secret, TokenAudience};
 use common::password::PasswordHasher;
 use common::store::dynamodb::DynamoUserStore;
-use common::store::{LockoutPolicy, StoreError, UserStore, contract};
+use common::store::{StoreError, UserStore, contract};
 use common::user::User;
 use lambda_http::Body;
 use lambda_http::http::StatusCode;
@@ -21,31 +17,8 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery staple";
 
-fn config() -> AuthenticateConfig {
-    AuthenticateConfig {
-        issuer: IssuerConfig {
-            key: KeyMaterial {
-                kid: "default".into(),
-                secret: Secret::new(b"0123456789abcdef0123456789abcdef".to_vec()),
-            },
-            ttl: Duration::from_secs(3600),
-            names: TokenAudience { issuer: "authenticate".into(), audience: "api".into() },
-        },
-        cors_allow_origin: "*".into(),
-        lockout: LockoutPolicy { max_attempts: 5, lockout_secs: 900 },
-    }
-}
-
-fn login_request(username: &str, password: &str) -> lambda_http::Request {
-    let mut event: Value = serde_json::from_str(include_str!("../../events/authenticate-get.json")).unwrap();
-    let header = format!("Basic {}", STANDARD.encode(format!("{username}:{password}")));
-    event["headers"]["Authorization"] = json!(header);
-    event["multiValueHeaders"]["Authorization"] = json!([header]);
-    lambda_http::request::from_str(&event.to_string()).unwrap()
-}
-
 async fn login_status(app: &Authenticate, username: &str, password: &str) -> (StatusCode, Value) {
-    let response = app.handle(login_request(username, password)).await.unwrap();
+    let response = app.handle(support::basic_login(username, password)).await.unwrap();
     let body = match response.body() {
         Body::Text(text) => serde_json::from_str(text).unwrap(),
         other => panic!("unexpected body {other:?}"),
@@ -72,7 +45,7 @@ async fn login_against_dynamodb() {
     let mut disabled = User::new("dave", hasher.hash(PASSWORD).unwrap(), vec![]);
     disabled.disabled = true;
     store.create_user(&disabled).await.unwrap();
-    let app = Authenticate::new(&config(), store, hasher).unwrap();
+    let app = Authenticate::new(&support::authenticate_config(5), store, hasher).unwrap();
 
     let (status, body) = login_status(&app, "alice", PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -103,7 +76,7 @@ async fn login_with_an_item_written_by_hand() {
         .unwrap();
     let user = store.get_user("carol").await.unwrap().unwrap();
     assert!(user.roles.is_empty() && !user.disabled);
-    let app = Authenticate::new(&config(), Arc::new(store), PasswordHasher::owasp()).unwrap();
+    let app = Authenticate::new(&support::authenticate_config(5), Arc::new(store), PasswordHasher::owasp()).unwrap();
     assert_eq!(login_status(&app, "carol", PASSWORD).await.0, StatusCode::OK);
 }
 
@@ -111,7 +84,7 @@ async fn login_with_an_item_written_by_hand() {
 async fn missing_table_is_503_and_no_token() {
     let store = DynamoUserStore::new(support::client().await, format!("missing-{}", uuid::Uuid::new_v4()));
     assert!(matches!(store.get_user("alice").await, Err(StoreError::Unavailable(_))));
-    let app = Authenticate::new(&config(), Arc::new(store), PasswordHasher::owasp()).unwrap();
+    let app = Authenticate::new(&support::authenticate_config(5), Arc::new(store), PasswordHasher::owasp()).unwrap();
     let (status, body) = login_status(&app, "alice", PASSWORD).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body, json!({"error": "temporarily_unavailable"}));

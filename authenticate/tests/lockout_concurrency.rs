@@ -5,53 +5,29 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use authenticate::Authenticate;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use common::config::{AuthenticateConfig, IssuerConfig, KeyMaterial, Secret, TokenAudience};
 use common::password::PasswordHasher;
-use common::store::{LockoutPolicy, UserStore};
+use common::store::UserStore;
 use common::user::User;
 use lambda_http::http::StatusCode;
-use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
 const PASSWORD: &str = "correct horse battery staple";
-
-fn config(max_attempts: u32) -> AuthenticateConfig {
-    AuthenticateConfig {
-        issuer: IssuerConfig {
-            key: KeyMaterial {
-                kid: "default".into(),
-                secret: Secret::new(b"0123456789abcdef0123456789abcdef".to_vec()),
-            },
-            ttl: Duration::from_secs(3600),
-            names: TokenAudience { issuer: "authenticate".into(), audience: "api".into() },
-        },
-        cors_allow_origin: "*".into(),
-        lockout: LockoutPolicy { max_attempts, lockout_secs: 900 },
-    }
-}
-
-fn wrong_password_request() -> lambda_http::Request {
-    let mut event: Value = serde_json::from_str(include_str!("../../events/authenticate-get.json")).unwrap();
-    let header = format!("Basic {}", STANDARD.encode("alice:not-the-password"));
-    event["headers"]["Authorization"] = json!(header);
-    event["multiValueHeaders"]["Authorization"] = json!([header]);
-    lambda_http::request::from_str(&event.to_string()).unwrap()
-}
 
 async fn forty_concurrent_failures(max_attempts: u32) -> (Vec<StatusCode>, User) {
     let store = Arc::new(support::fresh_store().await);
     let hash = PasswordHasher::owasp().hash(PASSWORD).unwrap();
     store.create_user(&User::new("alice", hash, vec![])).await.unwrap();
-    let app = Arc::new(Authenticate::new(&config(max_attempts), store.clone(), PasswordHasher::owasp()).unwrap());
+    let app = Arc::new(
+        Authenticate::new(&support::authenticate_config(max_attempts), store.clone(), PasswordHasher::owasp()).unwrap(),
+    );
     let mut requests = JoinSet::new();
     for _ in 0..40 {
         let app = app.clone();
-        requests.spawn(async move { app.handle(wrong_password_request()).await.unwrap().status() });
+        requests.spawn(
+            async move { app.handle(support::basic_login("alice", "not-the-password")).await.unwrap().status() },
+        );
     }
     let statuses = requests.join_all().await;
     (statuses, store.get_user("alice").await.unwrap().unwrap())

@@ -47,14 +47,6 @@ fn env() -> impl Fn(&str) -> Option<String> {
     move |name| vars.get(name).map(|v| v.to_string())
 }
 
-fn basic_get(username: &str, password: &str) -> lambda_http::Request {
-    let mut event: Value = serde_json::from_str(include_str!("../../events/authenticate-get.json")).unwrap();
-    let header = format!("Basic {}", STANDARD.encode(format!("{username}:{password}")));
-    event["headers"]["Authorization"] = json!(header);
-    event["multiValueHeaders"]["Authorization"] = json!([header]);
-    lambda_http::request::from_str(&event.to_string()).unwrap()
-}
-
 fn json_post(content_type: &str, body: &str) -> lambda_http::Request {
     let mut event: Value = serde_json::from_str(include_str!("../../events/authenticate-post.json")).unwrap();
     event["headers"]["Content-Type"] = json!(content_type);
@@ -102,15 +94,15 @@ async fn no_handler_path_logs_or_returns_a_secret() {
         }
         let app = Authenticate::new(&config, store.clone(), PasswordHasher::owasp()).unwrap();
         let requests = vec![
-            basic_get("alice", PASSWORD),       // 200, with a rehash
-            basic_get("alice", WRONG_PASSWORD), // 401
-            basic_get("nobody", PASSWORD),      // 401 unknown
-            basic_get("dave", PASSWORD),        // 403
-            basic_get("erin", PASSWORD),        // 500 corrupt hash
-            basic_get("frank", WRONG_PASSWORD), // 401
-            basic_get("frank", WRONG_PASSWORD), // 401, locks
-            basic_get("frank", PASSWORD),       // 429
-            basic_get("alice", ""),             // 400
+            support::basic_login("alice", PASSWORD),       // 200, with a rehash
+            support::basic_login("alice", WRONG_PASSWORD), // 401
+            support::basic_login("nobody", PASSWORD),      // 401 unknown
+            support::basic_login("dave", PASSWORD),        // 403
+            support::basic_login("erin", PASSWORD),        // 500 corrupt hash
+            support::basic_login("frank", WRONG_PASSWORD), // 401
+            support::basic_login("frank", WRONG_PASSWORD), // 401, locks
+            support::basic_login("frank", PASSWORD),       // 429
+            support::basic_login("alice", ""),             // 400
             json_post("application/json", &json!({"username": "alice", "password": PASSWORD}).to_string()),
             json_post("application/json", &json!({"username": "alice", "password": WRONG_PASSWORD}).to_string()),
             json_post("text/plain", &json!({"username": "alice", "password": PASSWORD}).to_string()),
@@ -133,7 +125,7 @@ async fn no_handler_path_logs_or_returns_a_secret() {
         store.update_user("frank", UserChange::Unlock).await.unwrap();
     }
     let down = Authenticate::new(&config, Arc::new(UnavailableStore), PasswordHasher::owasp()).unwrap();
-    bodies.push(text(down.handle(basic_get("alice", PASSWORD)).await.unwrap().body()));
+    bodies.push(text(down.handle(support::basic_login("alice", PASSWORD)).await.unwrap().body()));
 
     // check-token with good and bad tokens, and a bad method ARN.
     let authorizer = Authorizer::new(&CheckTokenConfig::from_lookup(&env()).unwrap()).unwrap();
