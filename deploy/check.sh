@@ -44,7 +44,7 @@ env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PR
   AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
   SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
   nice -n 10 npx --no -- serverless package --stage "$STAGE"
-ls -l target/lambda/*/*.zip
+ls -l target/lambda/arm64/*.zip   # the artifacts (arm64 is the default architecture)
 
 step "cfn-lint $TEMPLATE"
 # Warnings (on what osls generates) are printed but do not fail; errors do.
