@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need into a
 # git-ignored virtualenv, starts a local DynamoDB-compatible server (moto) on
-# 127.0.0.1, runs formatting, lint and every test, and stops the server.
+# 127.0.0.1, runs formatting, lint and every test, stops the server, then checks
+# the deployment offline (deploy/check.sh: serverless package, cfn-lint, template tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,3 +36,7 @@ echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --locked
+
+kill "$moto_pid" 2>/dev/null || true
+echo "==> deploy check (offline, no AWS account)"
+VENV="$VENV" bash deploy/check.sh
