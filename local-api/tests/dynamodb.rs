@@ -1,0 +1,51 @@
+//! The same flow with `--store dynamodb`, against the DynamoDB-compatible
+//! server `scripts/test.sh` starts (a table of its own, created by `admin init`).
+
+mod support;
+
+use std::io::Cursor;
+
+use admin::commands::{self, Io, PasswordPrompt};
+use admin::store::Store;
+use reqwest::StatusCode;
+use support::{Harness, Options, PASSWORD, add_user, require_dynamodb_endpoint};
+
+struct NoTerminal;
+
+impl PasswordPrompt for NoTerminal {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+
+    fn read_hidden(&mut self, _prompt: &str) -> std::io::Result<String> {
+        unreachable!()
+    }
+}
+
+async fn admin_init(store: &Store) -> String {
+    let mut output = Vec::new();
+    let mut io = Io { stdin: &mut Cursor::new(Vec::new()), stdout: &mut output, prompt: &mut NoTerminal };
+    commands::init(store, &mut io).await.unwrap();
+    String::from_utf8(output).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_and_hello_with_users_in_dynamodb() {
+    require_dynamodb_endpoint();
+    let table = format!("local-api-test-{}", uuid::Uuid::new_v4());
+    let api = Harness::start(Options { dynamodb_table: Some(table.clone()), ..Options::default() }).await;
+    assert!(matches!(&api.store, Store::Dynamodb(store) if store.table() == table));
+    assert_eq!(admin_init(&api.store).await, format!("created DynamoDB table {table}; it is active\n"));
+    add_user(&api.store, "Alice", &["admin"]).await;
+
+    let token = api.login("alice", PASSWORD).await;
+    let hello = api.hello(Some(&format!("Bearer {token}"))).await;
+    assert_eq!(hello.status, StatusCode::OK, "{}", hello.text);
+    assert_eq!(hello.json()["message"], "Hello, alice!");
+    assert_eq!(hello.json()["user"]["roles"], serde_json::json!(["admin"]));
+    assert_eq!(api.hello(None).await.status, StatusCode::UNAUTHORIZED);
+    let wrong = api.send(api.client.get(api.url("/authenticate")).basic_auth("alice", Some("not the password"))).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.store.user_store().get_user("alice").await.unwrap().unwrap().failed_logins, 1);
+    assert!(!api.dir.path().join("data").exists(), "nothing is written to the embedded store");
+}

@@ -1,0 +1,166 @@
+//! The `local-api` binary as a user starts it: it generates and keeps a local
+//! secret, prints where it listens, shares the embedded store with the admin
+//! code while running, and its output (banner and request log) never holds a
+//! password, a token or the secret.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use admin::store::{Store, StoreArgs};
+use reqwest::StatusCode;
+use support::{PASSWORD, TempDir, add_user};
+
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Server {
+    fn start(data_dir: &std::path::Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_local-api"))
+            .args(["--port", "0"])
+            .env("LOCAL_DATA_DIR", data_dir)
+            .env_remove("JWT_SECRET")
+            .env_remove("AUTHORIZER_TTL")
+            .env_remove("PORT")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (sender, lines) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, lines, seen: Vec::new() }
+    }
+
+    /// Waits for a stdout line containing `needle`; returns it.
+    fn wait_for(&mut self, needle: &str) -> String {
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(err) => panic!("no line with {needle:?} ({err}); so far: {:#?}", self.seen),
+            }
+        }
+    }
+
+    /// Stops the server; everything it printed.
+    fn stop(mut self) -> String {
+        // SIGINT, as Ctrl-C: the server stops gracefully. Our own child, by PID.
+        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "{status}");
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(line);
+        }
+        let mut stderr = String::new();
+        self.child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        format!("{}\n{stderr}", self.seen.join("\n"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_the_walk_through_and_logs_no_secret() {
+    let dir = TempDir::new();
+    let data = dir.path().join(".local");
+    let mut server = Server::start(&data);
+    let banner = server.wait_for("the token service on http://127.0.0.1:");
+    let url = banner.split(" on ").nth(1).unwrap().split(' ').next().unwrap().to_string();
+    server.wait_for("JWT_SECRET is not set: generated a random secret");
+    server.wait_for("Create a user:  cargo run --release -p admin -- --data-dir");
+
+    let secret_file = data.join("jwt-secret");
+    let secret = std::fs::read_to_string(&secret_file).unwrap().trim().to_string();
+    assert_eq!(secret.len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&secret_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    // The admin code opens the same SQLite file while the server has it open.
+    let store = Store::open(&StoreArgs::embedded(&data), &|_| None).await.unwrap();
+    add_user(&store, "alice", &["admin"]).await;
+
+    let client = reqwest::Client::new();
+    let login = client.get(format!("{url}/authenticate")).basic_auth("alice", Some(PASSWORD)).send().await.unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let token = login.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_string();
+    let wrong = client.get(format!("{url}/authenticate")).basic_auth("alice", Some("wrong password")).send().await;
+    assert_eq!(wrong.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let json_login = client
+        .post(format!("{url}/authenticate"))
+        .json(&serde_json::json!({"username": "alice", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_login.status(), StatusCode::OK);
+    for expected in [StatusCode::OK, StatusCode::OK] {
+        let hello = client.get(format!("{url}/hello")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(hello.status(), expected);
+    }
+    let tampered = format!("{token}x");
+    let refused = client.get(format!("{url}/hello")).bearer_auth(&tampered).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let anonymous = client.get(format!("{url}/hello?password={PASSWORD}")).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    server.wait_for("GET /hello 401");
+    server.wait_for("GET /hello 401");
+
+    let output = server.stop();
+    let request_lines: Vec<&str> = output.lines().filter(|l| l.starts_with("GET ") || l.starts_with("POST ")).collect();
+    assert_eq!(
+        request_lines.iter().map(|l| l.split(' ').take(3).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>(),
+        [
+            "GET /authenticate 200",
+            "GET /authenticate 401",
+            "POST /authenticate 200",
+            "GET /hello 200",
+            "GET /hello 200",
+            "GET /hello 401",
+            "GET /hello 401"
+        ],
+        "{output}"
+    );
+    let authorizer: Vec<&str> = request_lines.iter().map(|l| l.rsplit(' ').next().unwrap()).collect();
+    assert_eq!(
+        authorizer,
+        [
+            "authorizer=none",
+            "authorizer=none",
+            "authorizer=none",
+            "authorizer=miss",
+            "authorizer=hit",
+            "authorizer=miss",
+            "authorizer=none"
+        ]
+    );
+    for line in &request_lines {
+        let parts: Vec<&str> = line.split(' ').collect();
+        assert_eq!(parts.len(), 5, "{line}");
+        assert!(parts[3].ends_with("ms") && parts[3].trim_end_matches("ms").parse::<u64>().is_ok(), "{line}");
+    }
+    for secret_text in [PASSWORD, "wrong password", &token, &tampered, &secret] {
+        assert!(!output.contains(secret_text), "the output leaks {secret_text:?}:\n{output}");
+    }
+    for line in &request_lines {
+        assert!(!line.contains("Bearer") && !line.contains("Basic") && !line.contains('?'), "{line}");
+    }
+}

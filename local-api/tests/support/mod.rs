@@ -1,0 +1,211 @@
+//! Shared set-up: a local API on an ephemeral port over a store in a temp
+//! dir, users created through the admin CLI's own code, and an HTTP client.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use admin::commands::{self, Io, PasswordPrompt, UsersCommand};
+use admin::store::{Store, StoreArgs};
+use local_api::{Gateway, GatewayBuilder, ManualClock, RouteTable, RunningServer, TokenAuthorizer};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// A folder under the system temp dir, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("local-api-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Tests never prompt: passwords come on "standard input".
+struct NoTerminal;
+
+impl PasswordPrompt for NoTerminal {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+
+    fn read_hidden(&mut self, _prompt: &str) -> std::io::Result<String> {
+        unreachable!("tests pass passwords with --password-stdin")
+    }
+}
+
+/// Runs an `admin users ...` command against the store, as the CLI does.
+pub async fn admin_users(store: &Store, command: UsersCommand, stdin: &str) -> String {
+    let mut input = Cursor::new(stdin.as_bytes().to_vec());
+    let mut output = Vec::new();
+    let mut prompt = NoTerminal;
+    let mut io = Io { stdin: &mut input, stdout: &mut output, prompt: &mut prompt };
+    commands::users(&command, store.user_store().as_ref(), &mut io).await.unwrap();
+    String::from_utf8(output).unwrap()
+}
+
+/// `admin users add <name> --role ... --password-stdin`.
+pub async fn add_user(store: &Store, username: &str, roles: &[&str]) {
+    let command = UsersCommand::Add {
+        username: username.into(),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        password_stdin: true,
+    };
+    admin_users(store, command, &format!("{PASSWORD}\n")).await;
+}
+
+/// What a test changes about the server.
+#[derive(Default)]
+pub struct Options {
+    pub env: Vec<(&'static str, String)>,
+    pub routes: Option<RouteTable>,
+    pub authorizer: Option<Arc<dyn TokenAuthorizer>>,
+    pub authorizer_ttl: Option<u64>,
+    /// The DynamoDB store of this table instead of the embedded one.
+    pub dynamodb_table: Option<String>,
+}
+
+/// A running local API and what the test needs to look inside it.
+pub struct Harness {
+    pub dir: TempDir,
+    pub store: Store,
+    pub gateway: Arc<Gateway>,
+    pub server: RunningServer,
+    pub clock: Arc<ManualClock>,
+    pub log: Arc<Mutex<Vec<String>>>,
+    pub client: reqwest::Client,
+}
+
+/// The environment the Lambdas would get: the secret and the test's extras.
+fn environment(options: &Options) -> HashMap<String, String> {
+    let mut env: HashMap<String, String> = HashMap::from([("JWT_SECRET".into(), SECRET.into())]);
+    if let Some(table) = &options.dynamodb_table {
+        env.insert("USERS_TABLE".into(), table.clone());
+    }
+    for (name, value) in &options.env {
+        env.insert(name.to_string(), value.clone());
+    }
+    env
+}
+
+impl Harness {
+    pub async fn start(options: Options) -> Self {
+        let dir = TempDir::new();
+        let env = environment(&options);
+        let lookup = move |name: &str| env.get(name).cloned();
+        let args = match options.dynamodb_table {
+            Some(_) => StoreArgs::dynamodb(),
+            None => StoreArgs::embedded(dir.path().join("data")),
+        };
+        let store = Store::open(&args, &lookup).await.unwrap();
+        let clock = Arc::new(ManualClock::starting_now());
+        let mut builder = GatewayBuilder::new(&lookup, store.user_store())
+            .clock(clock.clone())
+            .authorizer_ttl(options.authorizer_ttl);
+        if let Some(routes) = options.routes {
+            builder = builder.routes(routes);
+        }
+        if let Some(authorizer) = options.authorizer {
+            builder = builder.authorizer("checkToken", authorizer);
+        }
+        let gateway = Arc::new(builder.build().unwrap());
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink = log.clone();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = RunningServer::start(
+            gateway.clone(),
+            listener,
+            Arc::new(move |line: &str| sink.lock().unwrap().push(line.to_string())),
+        )
+        .unwrap();
+        Self { dir, store, gateway, server, clock, log, client: reqwest::Client::new() }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+
+    pub fn invocations(&self) -> u64 {
+        self.gateway.authorizer_invocations()
+    }
+
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn last_log_line(&self) -> String {
+        self.log_lines().last().cloned().unwrap_or_default()
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        Reply { status, headers, text }
+    }
+
+    /// `GET /authenticate` with HTTP Basic; the access token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let reply = self.send(self.client.get(self.url("/authenticate")).basic_auth(username, Some(password))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.json()["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// `GET /hello`, with this `Authorization` header if any.
+    pub async fn hello(&self, authorization: Option<&str>) -> Reply {
+        self.call(reqwest::Method::GET, "/hello", authorization).await
+    }
+
+    pub async fn call(&self, method: reqwest::Method, path: &str, authorization: Option<&str>) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(value) = authorization {
+            request = request.header("Authorization", value);
+        }
+        self.send(request).await
+    }
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|err| panic!("{err}: {:?}", self.text))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Fails loudly, rather than skipping, when no DynamoDB endpoint is configured.
+pub fn require_dynamodb_endpoint() {
+    assert!(
+        std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some(),
+        "AWS_ENDPOINT_URL_DYNAMODB is not set: run the suite with ./scripts/test.sh, which starts a local DynamoDB"
+    );
+}
