@@ -1,0 +1,89 @@
+//! A successful login in-process, against its floor: one argon2id verify at
+//! the OWASP parameters plus one user lookup. With AWS_ENDPOINT_URL_DYNAMODB
+//! set (scripts/bench.sh starts moto) it also runs against DynamoDB.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+use authenticate::{Credentials, LoginService};
+use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience};
+use common::password::PasswordHasher;
+use common::store::dynamodb::DynamoUserStore;
+use common::store::memory::MemoryUserStore;
+use common::store::{LockoutPolicy, UserStore};
+use common::token::TokenIssuer;
+use common::user::User;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn user(hash: String) -> User {
+    User {
+        username: "alice".into(),
+        user_id: "8d2f3c1e-1111-4a4a-9b9b-000000000001".into(),
+        password_hash: hash,
+        roles: vec!["admin".into(), "dev".into()],
+        disabled: false,
+        created_at: "2026-01-01T00:00:00Z".into(),
+        failed_logins: 0,
+        locked_until: None,
+    }
+}
+
+fn service(store: Arc<dyn UserStore>, hasher: &PasswordHasher) -> LoginService {
+    let issuer = TokenIssuer::new(&IssuerConfig {
+        key: KeyMaterial { kid: "default".into(), secret: Secret::new(b"bench-secret-0123456789abcdef0123".to_vec()) },
+        ttl: Duration::from_secs(3600),
+        names: TokenAudience { issuer: "authenticate".into(), audience: "api".into() },
+    })
+    .unwrap();
+    LoginService::new(store, hasher.clone(), issuer, LockoutPolicy { max_attempts: 5, lockout_secs: 900 })
+}
+
+fn credentials() -> Credentials {
+    Credentials { username: "alice".into(), password: PASSWORD.into() }
+}
+
+fn login(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let hasher = PasswordHasher::owasp();
+    let hash = hasher.hash(PASSWORD).unwrap();
+
+    let mut group = c.benchmark_group("login");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group.bench_function("argon2id verify (OWASP)", |b| {
+        b.iter(|| hasher.verify(black_box(PASSWORD), black_box(&hash)).unwrap())
+    });
+
+    let memory = Arc::new(MemoryUserStore::new());
+    runtime.block_on(memory.create_user(&user(hash.clone()))).unwrap();
+    let login = service(memory, &hasher);
+    group.bench_function("login, memory store", |b| {
+        b.iter(|| runtime.block_on(login.login(credentials(), common::clock::now_epoch_seconds())).unwrap())
+    });
+
+    if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() {
+        let store = runtime.block_on(async {
+            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let table = format!("bench-login-{}", std::process::id());
+            let store = DynamoUserStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+            store.ensure_table().await.unwrap();
+            store.create_user(&user(hash.clone())).await.unwrap();
+            Arc::new(store)
+        });
+        group.bench_function("DynamoDB GetItem (get_user)", |b| {
+            b.iter(|| runtime.block_on(store.get_user(black_box("alice"))).unwrap().unwrap())
+        });
+        let login = service(store, &hasher);
+        group.bench_function("login, DynamoDB store", |b| {
+            b.iter(|| runtime.block_on(login.login(credentials(), common::clock::now_epoch_seconds())).unwrap())
+        });
+    } else {
+        eprintln!("AWS_ENDPOINT_URL_DYNAMODB is not set: skipping the DynamoDB login benchmarks");
+    }
+    group.finish();
+}
+
+criterion_group!(benches, login);
+criterion_main!(benches);

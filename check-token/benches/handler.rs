@@ -1,0 +1,66 @@
+//! The whole authorizer in-process, as the runtime drives it: event JSON
+//! bytes → `serde_json::from_slice` → `Authorizer::authorize` → `serde_json::to_vec`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequest;
+use check_token::Authorizer;
+use common::config::{CheckTokenConfig, IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
+use common::policy::PolicyResource;
+use common::token::{Subject, TokenIssuer};
+use criterion::{Criterion, criterion_group, criterion_main};
+use lambda_runtime::Diagnostic;
+use serde_json::json;
+
+const SECRET: &[u8] = b"bench-secret-0123456789abcdef0123456789abcdef";
+const NOW: u64 = 1_800_000_000;
+const METHOD_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/hello";
+
+fn names() -> TokenAudience {
+    TokenAudience { issuer: "authenticate".into(), audience: "api".into() }
+}
+
+fn key() -> KeyMaterial {
+    KeyMaterial { kid: "default".into(), secret: Secret::new(SECRET.to_vec()) }
+}
+
+fn event(token: &str) -> Vec<u8> {
+    serde_json::to_vec(
+        &json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"), "methodArn": METHOD_ARN}),
+    )
+    .unwrap()
+}
+
+fn handler(c: &mut Criterion) {
+    let verifier = VerifierConfig { current: key(), previous: vec![], names: names(), leeway: Duration::from_secs(30) };
+    let authorizer = Authorizer::new(&CheckTokenConfig { verifier, resource: PolicyResource::FromMethodArn }).unwrap();
+    let issuer =
+        TokenIssuer::new(&IssuerConfig { key: key(), ttl: Duration::from_secs(3600), names: names() }).unwrap();
+    let roles = vec!["admin".to_string(), "dev".to_string()];
+    let subject = Subject { user_id: "8d2f3c1e-1111-4a4a-9b9b-000000000001", username: "alice", roles: &roles };
+    let token = issuer.issue(subject, NOW).unwrap().access_token;
+
+    let valid = event(&token);
+    c.bench_function("check-token/handler, valid token → Allow", |b| {
+        b.iter(|| {
+            let request: ApiGatewayCustomAuthorizerRequest = serde_json::from_slice(black_box(&valid)).unwrap();
+            let response = authorizer.authorize(&request, black_box(NOW)).unwrap();
+            serde_json::to_vec(&response).unwrap()
+        })
+    });
+
+    let (message, signature) = token.rsplit_once('.').unwrap();
+    let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+    let tampered = event(&format!("{message}.{flipped}{}", &signature[1..]));
+    c.bench_function("check-token/handler, tampered token → Unauthorized", |b| {
+        b.iter(|| {
+            let request: ApiGatewayCustomAuthorizerRequest = serde_json::from_slice(black_box(&tampered)).unwrap();
+            let error = authorizer.authorize(&request, black_box(NOW)).unwrap_err();
+            serde_json::to_vec(&Diagnostic::from(error)).unwrap()
+        })
+    });
+}
+
+criterion_group!(benches, handler);
+criterion_main!(benches);
