@@ -61,10 +61,24 @@ impl<'a> MethodArn<'a> {
 
     /// Every method and path of this ARN's stage.
     pub fn stage_wildcard(&self) -> String {
-        format!(
-            "arn:{}:execute-api:{}:{}:{}/{}/*/*",
-            self.partition, self.region, self.account, self.api_id, self.stage
-        )
+        // Appended piece by piece into one exact allocation: `format!` costs
+        // more than the parse, once per invocation.
+        let parts = [
+            "arn:",
+            self.partition,
+            ":execute-api:",
+            self.region,
+            ":",
+            self.account,
+            ":",
+            self.api_id,
+            "/",
+            self.stage,
+            "/*/*",
+        ];
+        let mut arn = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        parts.iter().for_each(|p| arn.push_str(p));
+        arn
     }
 }
 
