@@ -11,7 +11,7 @@ use common::user::{MAX_PASSWORD_BYTES, User, normalize_username, validate_roles,
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::store::{Initialized, Store, StoreArgs};
+use local_api::store::{Initialized, Store, StoreArgs};
 
 /// Shortest password accepted, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -188,7 +188,7 @@ pub async fn init(store: &Store, io: &mut Io<'_>) -> Result<(), AdminError> {
 
 /// `admin secret`.
 pub fn secret(io: &mut Io<'_>) -> Result<(), AdminError> {
-    let secret = crate::secret::generate().map_err(|err| AdminError::Other(format!("no randomness: {err}")))?;
+    let secret = local_api::secret::generate().map_err(|err| AdminError::Other(format!("no randomness: {err}")))?;
     writeln!(io.stdout, "{secret}").map_err(output_error)
 }
 

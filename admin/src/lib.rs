@@ -1,12 +1,12 @@
-//! Operator tooling for the token service: the `admin` CLI's commands, the
-//! choice and opening of the user store (embedded SQLite file or DynamoDB
-//! table), and random secrets. `local-api` opens its store and its local
-//! secret through the same code, so the server and the CLI always agree on
-//! where users live.
+//! The `admin` CLI's commands: managing users in the embedded SQLite store or
+//! the DynamoDB table. The store options and opening ([`store`]) and random
+//! secrets ([`secret`]) come from `local-api`, so the server and the CLI
+//! always agree on where users live; linking it also means that after
+//! `cargo run --release -p local-api` the admin build reuses every compiled
+//! dependency (same crates, same features) instead of rebuilding them.
 
 pub mod commands;
-pub mod secret;
-pub mod store;
 
 pub use commands::{AdminError, Cli, Command, Io, PasswordPrompt, TerminalPrompt, UsersCommand};
-pub use store::{Store, StoreArgs, StoreKind};
+pub use local_api::store::{Store, StoreArgs, StoreKind};
+pub use local_api::{secret, store};

@@ -1,9 +1,9 @@
 use std::process::ExitCode;
 
 use admin::commands::{self, AdminError, Cli, Command, Io, TerminalPrompt};
-use admin::store::{OpenError, Store};
 use clap::Parser;
 use common::config::process_env;
+use local_api::store::{OpenError, Store};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

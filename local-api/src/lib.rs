@@ -6,15 +6,15 @@
 //! The pure parts have their own modules: [`routes`] (the route table from
 //! `serverless.yml`), [`iam`] (policy evaluation), [`cache`] (the authorizer
 //! cache), [`clock`]. [`gateway`] puts them together; [`server`] serves it
-//! over HTTP; [`run`] is the binary.
+//! over HTTP; [`run`] is the binary. [`store`] (which user store, opened how)
+//! and [`secret`] (random keys, the local JWT secret) are shared with the
+//! `admin` CLI, which links this crate.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
-use admin::secret::{LocalSecretOrigin, load_or_create_local};
-use admin::store::{OpenError, Store, StoreArgs};
 use authenticate::Authenticate;
 use check_token::Authorizer;
 use common::config::{AuthenticateConfig, CheckTokenConfig, ConfigError, HelloConfig, JWT_SECRET, process_env};
@@ -30,7 +30,9 @@ pub mod event;
 pub mod gateway;
 pub mod iam;
 pub mod routes;
+pub mod secret;
 pub mod server;
+pub mod store;
 
 pub use authorizer::{CheckToken, TokenAuthorizer};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -38,6 +40,9 @@ pub use event::ApiIdentity;
 pub use gateway::{Function, Gateway};
 pub use routes::RouteTable;
 pub use server::{RequestLog, RunningServer};
+
+use secret::{LocalSecretOrigin, load_or_create_local};
+use store::{OpenError, Store, StoreArgs};
 
 /// The region when `AWS_REGION` is unset.
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -237,7 +242,7 @@ pub fn banner(url: &str, gateway: &Gateway, store: &Store, secret: Option<&Local
     });
     let store_flag = match store {
         Store::Embedded(sqlite) => match sqlite.path().parent() {
-            Some(dir) if dir != std::path::Path::new(admin::store::DEFAULT_DATA_DIR) => {
+            Some(dir) if dir != std::path::Path::new(store::DEFAULT_DATA_DIR) => {
                 format!(" --data-dir {}", dir.display())
             }
             _ => String::new(),

@@ -6,7 +6,7 @@ mod support;
 use std::io::Cursor;
 
 use admin::commands::{self, Io, PasswordPrompt};
-use admin::store::Store;
+use local_api::store::Store;
 use reqwest::StatusCode;
 use support::{Harness, Options, PASSWORD, add_user, require_dynamodb_endpoint};
 

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use admin::store::{Store, StoreArgs};
+use local_api::store::{Store, StoreArgs};
 use reqwest::StatusCode;
 use support::{PASSWORD, TempDir, add_user};
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use admin::commands::{self, Io, PasswordPrompt, UsersCommand};
-use admin::store::{Store, StoreArgs};
+use local_api::store::{Store, StoreArgs};
 use local_api::{Gateway, GatewayBuilder, ManualClock, RouteTable, RunningServer, TokenAuthorizer};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;

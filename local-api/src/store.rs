@@ -1,6 +1,6 @@
 //! Which user store to use, and opening it: the embedded SQLite file in the
-//! data folder, or the DynamoDB table named by `USERS_TABLE`. The admin CLI and
-//! the local API share these options, so both always open the same store.
+//! data folder, or the DynamoDB table named by `USERS_TABLE`. The local API and
+//! the admin CLI share these options, so both always open the same store.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
