@@ -15,6 +15,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::affinity;
 use crate::http::{self, Message};
 
 pub const API_PREFIX: &str = "/2018-06-01/runtime";
@@ -156,6 +157,8 @@ pub struct FunctionSpec {
     pub exe: PathBuf,
     /// The function's own configuration (JWT_SECRET, ...), on top of the Lambda variables.
     pub env: Vec<(String, String)>,
+    /// The CPUs it may run on (`None`: those of the harness).
+    pub cpus: Option<Vec<usize>>,
 }
 
 /// What the function answered.
@@ -220,8 +223,22 @@ impl FunctionProcess {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // The child inherits the spawning thread's affinity: set it around the
+        // spawn rather than in a pre_exec hook, which would cost a fork.
+        let restore = match &spec.cpus {
+            Some(cpus) => {
+                let before = affinity::allowed().map_err(|e| format!("sched_getaffinity: {e}"))?;
+                affinity::restrict(cpus).map_err(|e| format!("sched_setaffinity {cpus:?}: {e}"))?;
+                Some(before)
+            }
+            None => None,
+        };
         let started = Instant::now();
-        let mut child = command.spawn().map_err(|e| format!("cannot start {}: {e}", spec.exe.display()))?;
+        let spawned = command.spawn();
+        if let Some(before) = restore {
+            affinity::restrict(&before).map_err(|e| format!("sched_setaffinity {before:?}: {e}"))?;
+        }
+        let mut child = spawned.map_err(|e| format!("cannot start {}: {e}", spec.exe.display()))?;
         let logs = Arc::new(Mutex::new(LogTail::default()));
         if let Some(out) = child.stdout.take() {
             drain(BufReader::new(out), logs.clone());

@@ -6,6 +6,7 @@
 //! ```text
 //! harness [--bin-dir target/release] [--invocations 5000] [--rounds 10] [--cold 20]
 //!         [--dynamodb http://127.0.0.1:PORT] [--logins 100] [--only name,name]
+//!         [--pin split|same|none] [--variant name=dir ...]
 //! harness criterion-table [target/criterion]
 //! ```
 
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use bench::affinity;
 use bench::dynamodb::LocalDynamoDb;
 use bench::runtime_api::{FunctionProcess, FunctionSpec, Memory, Outcome, RuntimeApi};
 use bench::stats::{Summary, micros, millis, ratio};
@@ -40,6 +42,21 @@ struct Args {
     dynamodb: Option<String>,
     logins: usize,
     only: Option<Vec<String>>,
+    /// `name=dir` pairs: compare builds (profiles) of noop, check-token and hello in one run.
+    variants: Vec<(String, PathBuf)>,
+    pin: Pin,
+}
+
+/// Where the harness and the functions run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pin {
+    /// Harness on one CPU, the function on another: every answer crosses CPUs,
+    /// as between Lambda's Runtime API server and the function.
+    Split,
+    /// Everything on one CPU: the latency is the CPU time on the critical path.
+    Same,
+    /// Wherever the scheduler puts them.
+    None,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -51,6 +68,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         dynamodb: None,
         logins: 100,
         only: None,
+        variants: Vec::new(),
+        pin: Pin::Split,
     };
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -63,6 +82,19 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--dynamodb" => parsed.dynamodb = Some(value()?).filter(|v| !v.is_empty()),
             "--logins" => parsed.logins = number(value()?)?,
             "--only" => parsed.only = Some(value()?.split(',').map(str::to_string).collect()),
+            "--pin" => {
+                parsed.pin = match value()?.as_str() {
+                    "split" => Pin::Split,
+                    "same" => Pin::Same,
+                    "none" => Pin::None,
+                    other => return Err(format!("--pin {other}: expected split, same or none")),
+                }
+            }
+            "--variant" => {
+                let v = value()?;
+                let (name, dir) = v.split_once('=').ok_or_else(|| format!("--variant {v}: expected name=dir"))?;
+                parsed.variants.push((name.to_string(), PathBuf::from(dir)));
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -76,6 +108,8 @@ struct Scenario {
     /// Row label and `--only` name.
     name: &'static str,
     label: &'static str,
+    /// The build it comes from, with `--variant`.
+    variant: String,
     spec: FunctionSpec,
     invocations: usize,
     event: EventFn,
@@ -129,8 +163,8 @@ fn key() -> KeyMaterial {
     KeyMaterial { kid: "default".into(), secret: Secret::new(SECRET.as_bytes().to_vec()) }
 }
 
-fn spec(args: &Args, name: &str, env: Vec<(String, String)>) -> FunctionSpec {
-    FunctionSpec { name: name.into(), exe: args.bin_dir.join(name), env }
+fn spec(bin_dir: &Path, name: &str, env: Vec<(String, String)>) -> FunctionSpec {
+    FunctionSpec { name: name.into(), exe: bin_dir.join(name), env, cpus: None }
 }
 
 fn json_of(outcome: &Outcome) -> Result<Value, String> {
@@ -147,6 +181,24 @@ fn expect(what: &str, got: &Value, want: &Value) -> Result<(), String> {
 }
 
 fn scenarios(args: &Args, dynamodb: Option<&(LocalDynamoDb, String)>) -> Result<Vec<Scenario>, String> {
+    if args.variants.is_empty() {
+        return scenarios_in(args, &args.bin_dir, dynamodb);
+    }
+    let mut all = Vec::new();
+    for (variant, dir) in &args.variants {
+        let mut list = scenarios_in(args, dir, None)?;
+        list.retain(|s| ["noop", "check-token", "hello"].contains(&s.name));
+        list.iter_mut().for_each(|s| s.variant = variant.clone());
+        all.extend(list);
+    }
+    Ok(all)
+}
+
+fn scenarios_in(
+    args: &Args,
+    bin_dir: &Path,
+    dynamodb: Option<&(LocalDynamoDb, String)>,
+) -> Result<Vec<Scenario>, String> {
     let issuer = TokenIssuer::new(&IssuerConfig { key: key(), ttl: Duration::from_secs(6 * 3600), names: names() })
         .map_err(|e| e.to_string())?;
     let now = now_epoch_seconds();
@@ -192,8 +244,9 @@ fn scenarios(args: &Args, dynamodb: Option<&(LocalDynamoDb, String)>) -> Result<
     list.push(Scenario {
         name: "raw-echo",
         label: "raw-echo (harness floor: std-only client)",
-        spec: spec(args, "raw-echo", vec![]),
+        spec: spec(bin_dir, "raw-echo", vec![]),
         invocations: args.invocations,
+        variant: String::new(),
         event,
         check,
     });
@@ -201,8 +254,9 @@ fn scenarios(args: &Args, dynamodb: Option<&(LocalDynamoDb, String)>) -> Result<
     list.push(Scenario {
         name: "noop",
         label: "noop (lambda_runtime echo)",
-        spec: spec(args, "noop", vec![]),
+        spec: spec(bin_dir, "noop", vec![]),
         invocations: args.invocations,
+        variant: String::new(),
         event,
         check,
     });
@@ -212,8 +266,9 @@ fn scenarios(args: &Args, dynamodb: Option<&(LocalDynamoDb, String)>) -> Result<
     list.push(Scenario {
         name: "check-token",
         label: "check-token, valid token → Allow",
-        spec: spec(args, "check-token", secret_env()),
+        spec: spec(bin_dir, "check-token", secret_env()),
         invocations: args.invocations,
+        variant: String::new(),
         event: Box::new(move |i| valid[i % valid.len()].clone()),
         check: Box::new(move |i, outcome| {
             let (id, name) = &expected[i % expected.len()];
@@ -232,8 +287,9 @@ fn scenarios(args: &Args, dynamodb: Option<&(LocalDynamoDb, String)>) -> Result<
     list.push(Scenario {
         name: "check-token-unauthorized",
         label: "check-token, tampered token → Unauthorized",
-        spec: spec(args, "check-token", secret_env()),
+        spec: spec(bin_dir, "check-token", secret_env()),
         invocations: args.invocations,
+        variant: String::new(),
         event: Box::new(move |i| tampered[i % tampered.len()].clone()),
         check: Box::new(|_, outcome| match outcome {
             Outcome::Error { body, .. } => {
@@ -257,8 +313,9 @@ fn scenarios(args: &Args, dynamodb: Option<&(LocalDynamoDb, String)>) -> Result<
     list.push(Scenario {
         name: "hello",
         label: "hello",
-        spec: spec(args, "hello", vec![]),
+        spec: spec(bin_dir, "hello", vec![]),
         invocations: args.invocations,
+        variant: String::new(),
         event: Box::new(move |_| hello_bytes.clone()),
         check: Box::new(move |_, outcome| {
             let answer = json_of(outcome)?;
@@ -287,8 +344,9 @@ fn scenarios(args: &Args, dynamodb: Option<&(LocalDynamoDb, String)>) -> Result<
         list.push(Scenario {
             name: "authenticate",
             label: "authenticate, login (DynamoDB on moto)",
-            spec: spec(args, "authenticate", env),
+            spec: spec(bin_dir, "authenticate", env),
             invocations: args.logins,
+            variant: String::new(),
             event: Box::new(|_| LOGIN_EVENT.as_bytes().to_vec()),
             check: Box::new(move |_, outcome| {
                 let answer = json_of(outcome)?;
@@ -351,7 +409,11 @@ fn run(args: &Args) -> Result<(), String> {
         }
         None => None,
     };
-    let list = scenarios(args, dynamodb.as_ref())?;
+    let mut list = scenarios(args, dynamodb.as_ref())?;
+    let placement = place(args.pin)?;
+    for s in &mut list {
+        s.spec.cpus = placement.function.clone();
+    }
     for s in &list {
         if !s.spec.exe.is_file() {
             return Err(format!(
@@ -369,6 +431,7 @@ fn run(args: &Args) -> Result<(), String> {
         format!("5f2c8a4e-0000-4000-8000-{request:012x}")
     };
     let started = Instant::now();
+    println!("{}\n", placement.description);
 
     // Cold starts, interleaved so a change in machine load hits every function alike.
     eprintln!("harness: {} cold starts per function", args.cold);
@@ -437,8 +500,43 @@ fn run(args: &Args) -> Result<(), String> {
         process.kill();
     }
     eprintln!("harness: done in {:.1} s", started.elapsed().as_secs_f64());
-    report(args, &list, &results);
+    if args.variants.is_empty() {
+        report(args, &list, &results);
+    } else {
+        variant_report(args, &list, &results);
+    }
     Ok(())
+}
+
+struct Placement {
+    function: Option<Vec<usize>>,
+    description: String,
+}
+
+/// Pins this thread (and so the Runtime API threads started after it) and
+/// chooses the functions' CPUs.
+fn place(pin: Pin) -> Result<Placement, String> {
+    let cpus = affinity::allowed().map_err(|e| format!("sched_getaffinity: {e}"))?;
+    let pin_harness = |cpu: usize| affinity::restrict(&[cpu]).map_err(|e| format!("sched_setaffinity: {e}"));
+    match (pin, cpus.as_slice()) {
+        (Pin::Split, [.., harness, function]) => {
+            pin_harness(*harness)?;
+            Ok(Placement {
+                function: Some(vec![*function]),
+                description: format!(
+                    "CPUs: harness pinned to CPU {harness}, functions to CPU {function} (--pin split)."
+                ),
+            })
+        }
+        (Pin::Same, [.., cpu]) | (Pin::Split, [cpu]) => {
+            pin_harness(*cpu)?;
+            Ok(Placement {
+                function: None,
+                description: format!("CPUs: harness and functions pinned to CPU {cpu} (--pin same)."),
+            })
+        }
+        _ => Ok(Placement { function: None, description: format!("CPUs: not pinned, {cpus:?} allowed (--pin none).") }),
+    }
 }
 
 fn rss(kib: Option<u64>) -> String {
@@ -557,6 +655,43 @@ fn targets(list: &[Scenario], results: &[Measured], noop_p50: Option<Duration>, 
             let r = login.p50.as_secs_f64() / (argon2.p50 + get.p50).as_secs_f64();
             println!("- login ≤ 1.1× (argon2 verify + store round trip): {:.2}× — {}", r, verdict(r <= 1.1));
         }
+    }
+}
+
+/// One row per build: each function against that build's own noop.
+fn variant_report(args: &Args, list: &[Scenario], results: &[Measured]) {
+    println!(
+        "Builds compared in one run: {} cold starts and {} warm invocations per function, {} interleaved rounds.\n",
+        args.cold, args.invocations, args.rounds
+    );
+    println!(
+        "| build | check-token size | noop warm p50 | check-token warm p50 (÷ noop) | hello warm p50 (÷ noop) | \
+         cold start p50 noop / check-token / hello | check-token CPU / invocation | peak RSS noop / check-token / hello |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for (variant, dir) in &args.variants {
+        let find = |name: &str| list.iter().position(|s| &s.variant == variant && s.name == name);
+        let (Some(n), Some(c), Some(h)) = (find("noop"), find("check-token"), find("hello")) else { continue };
+        let p50 = |i: usize| Summary::of(&results[i].warm).map(|w| w.p50).unwrap_or_default();
+        let cold = |i: usize| Summary::of(&results[i].cold).map(|w| w.p50).unwrap_or_default();
+        let cpu = |i: usize| results[i].cpu / results[i].cpu_invocations.max(1) as u32;
+        let size = std::fs::metadata(dir.join("check-token")).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "| {variant} | {:.2} MiB | {} | {} ({}) | {} ({}) | {} / {} / {} | {} | {} / {} / {} |",
+            size as f64 / 1048576.0,
+            micros(p50(n)),
+            micros(p50(c)),
+            ratio(p50(c), p50(n)),
+            micros(p50(h)),
+            ratio(p50(h), p50(n)),
+            millis(cold(n)),
+            millis(cold(c)),
+            millis(cold(h)),
+            micros(cpu(c)),
+            rss(results[n].peak_rss_kib),
+            rss(results[c].peak_rss_kib),
+            rss(results[h].peak_rss_kib),
+        );
     }
 }
 
