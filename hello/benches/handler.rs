@@ -31,6 +31,19 @@ fn handler(c: &mut Criterion) {
             serde_json::to_vec(&response).unwrap()
         })
     });
+
+    // The same path around a handler that does nothing: what lambda_http's
+    // request and response conversions cost by themselves.
+    let mut empty = Adapter::from(service_fn(|_request| async {
+        Ok::<_, std::convert::Infallible>(lambda_http::Response::new(lambda_http::Body::Empty))
+    }));
+    c.bench_function("hello/lambda_http conversions alone (empty handler)", |b| {
+        b.iter(|| {
+            let request: LambdaRequest = serde_json::from_slice(black_box(event)).unwrap();
+            let response = now_or_never(empty.call(LambdaEvent::new(request, Context::default()))).unwrap();
+            serde_json::to_vec(&response).unwrap()
+        })
+    });
 }
 
 criterion_group!(benches, handler);
