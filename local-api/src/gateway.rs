@@ -256,7 +256,9 @@ impl Gateway {
     }
 
     /// The Lambda proxy integration: the function runs on its own task, like
-    /// an invocation, so a panic is a 502 and a hang a 504, as on AWS.
+    /// an invocation, so a hang is a 504 and (where panics unwind: debug
+    /// builds and tests; the workspace's release profile aborts) a panic a
+    /// 502, as on AWS.
     async fn integrate(self: &Arc<Self>, route: &Route, event: Value) -> Response<Vec<u8>> {
         let internal_error = || {
             self.gateway_error(
