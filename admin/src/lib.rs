@@ -2,7 +2,7 @@
 //! the DynamoDB table. The store options and opening ([`store`]) and random
 //! secrets ([`secret`]) come from `local-api`, so the server and the CLI
 //! always agree on where users live; linking it also means that after
-//! `cargo run --release -p local-api` the admin build reuses every compiled
+//! `cargo run -p local-api` the admin build reuses every compiled
 //! dependency (same crates, same features) instead of rebuilding them.
 
 pub mod commands;

@@ -250,7 +250,7 @@ pub fn banner(url: &str, gateway: &Gateway, store: &Store, secret: Option<&Local
         Store::Dynamodb(_) => " --store dynamodb".into(),
     };
     text.push_str(&format!(
-        "\nCreate a user:  cargo run --release -p admin --{store_flag} users add alice --role admin\n\
+        "\nCreate a user:  cargo run -p admin --{store_flag} users add alice --role admin\n\
          Log in:         curl -u alice {url}/authenticate    (answers {{\"access_token\":...}})\n\
          Call hello:     curl -H \"Authorization: Bearer <access_token>\" {url}/hello\n\
          Stop with Ctrl-C. Each request is logged as: METHOD PATH STATUS LATENCY authorizer=hit|miss|none\n"

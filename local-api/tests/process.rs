@@ -84,7 +84,7 @@ async fn the_binary_serves_the_walk_through_and_logs_no_secret() {
     let banner = server.wait_for("the token service on http://127.0.0.1:");
     let url = banner.split(" on ").nth(1).unwrap().split(' ').next().unwrap().to_string();
     server.wait_for("JWT_SECRET is not set: generated a random secret");
-    server.wait_for("Create a user:  cargo run --release -p admin -- --data-dir");
+    server.wait_for("Create a user:  cargo run -p admin -- --data-dir");
 
     let secret_file = data.join("jwt-secret");
     let secret = std::fs::read_to_string(&secret_file).unwrap().trim().to_string();
