@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use bench::affinity;
@@ -457,6 +458,12 @@ fn run(args: &Args) -> Result<(), String> {
 
     // Warm: every function stays up; interleaved rounds of invocations.
     eprintln!("harness: warm invocations in {} rounds", args.rounds);
+    let floors = match (&dynamodb, &args.dynamodb) {
+        (Some((_, table)), Some(url)) if list.iter().any(|s| s.name == "authenticate") => {
+            Some(LoginFloors::start(hasher.clone(), url.clone(), table.clone(), placement.function.clone())?)
+        }
+        _ => None,
+    };
     let mut processes: Vec<FunctionProcess> =
         list.iter().zip(&apis).map(|(s, api)| FunctionProcess::spawn(&s.spec, api)).collect::<Result<_, _>>()?;
     let mut sent = vec![0usize; list.len()];
@@ -485,8 +492,8 @@ fn run(args: &Args) -> Result<(), String> {
             if s.name == "authenticate" {
                 // The floors of a login, measured between its batches on the
                 // function's CPU (where the login's argon2 ran).
-                let (db, table) = dynamodb.as_ref().ok_or("authenticate without DynamoDB")?;
-                let (argon2, get_item) = login_floors(&hasher, db, table, batch, placement.function.as_deref())?;
+                let floors = floors.as_ref().ok_or("authenticate without DynamoDB")?;
+                let (argon2, get_item) = floors.measure(batch)?;
                 results[i].argon2.extend(argon2);
                 results[i].get_item.extend(get_item);
             }
@@ -507,39 +514,65 @@ fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-/// `count` argon2id verifications and `GetItem` round trips, timed on a
-/// thread restricted to `cpus`.
-fn login_floors(
-    hasher: &PasswordHasher,
-    db: &LocalDynamoDb,
-    table: &str,
-    count: usize,
-    cpus: Option<&[usize]>,
-) -> Result<(Vec<Duration>, Vec<Duration>), String> {
-    let hash = hasher.hash(LOGIN_PASSWORD).map_err(|e| e.to_string())?;
-    std::thread::scope(|scope| {
-        let floors = scope.spawn(|| {
-            if let Some(cpus) = cpus {
-                affinity::restrict(cpus).map_err(|e| format!("sched_setaffinity: {e}"))?;
-            }
-            let (mut argon2, mut get_item) = (Vec::new(), Vec::new());
-            for _ in 0..count {
-                let t = Instant::now();
-                let check = hasher.verify(LOGIN_PASSWORD, &hash).map_err(|e| e.to_string())?;
-                argon2.push(t.elapsed());
-                if !matches!(check, common::password::PasswordCheck::Match { .. }) {
-                    return Err("argon2id floor: the password did not match".to_string());
+type Floors = (Vec<Duration>, Vec<Duration>);
+
+/// A thread on the function's CPU that times the floors of a login: argon2id
+/// verifications and `GetItem` round trips. It lives for the whole run, like
+/// authenticate's blocking thread: a fresh thread pays for fresh argon2 memory
+/// (page faults) on its first verifications.
+struct LoginFloors {
+    requests: mpsc::Sender<usize>,
+    results: mpsc::Receiver<Result<Floors, String>>,
+}
+
+impl LoginFloors {
+    fn start(hasher: PasswordHasher, url: String, table: String, cpus: Option<Vec<usize>>) -> Result<Self, String> {
+        let (requests, work) = mpsc::channel::<usize>();
+        let (done, results) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("login-floors".into())
+            .spawn(move || {
+                let run = |count: usize| -> Result<Floors, String> {
+                    let db = LocalDynamoDb::new(&url)?;
+                    let hash = hasher.hash(LOGIN_PASSWORD).map_err(|e| e.to_string())?;
+                    let key = json!({"TableName": table, "Key": {"username": {"S": "alice"}}, "ConsistentRead": true});
+                    let (mut argon2, mut get_item) = (Vec::new(), Vec::new());
+                    for _ in 0..count {
+                        let t = Instant::now();
+                        let check = hasher.verify(LOGIN_PASSWORD, &hash).map_err(|e| e.to_string())?;
+                        argon2.push(t.elapsed());
+                        if !matches!(check, common::password::PasswordCheck::Match { .. }) {
+                            return Err("argon2id floor: the password did not match".to_string());
+                        }
+                        let t = Instant::now();
+                        let item = db.call("GetItem", &key)?;
+                        get_item.push(t.elapsed());
+                        expect("GetItem", &item["Item"]["user_id"]["S"], &json!(LOGIN_USER_ID))?;
+                    }
+                    Ok((argon2, get_item))
+                };
+                if let Some(cpus) = &cpus
+                    && let Err(e) = affinity::restrict(cpus)
+                {
+                    let _ = done.send(Err(format!("sched_setaffinity: {e}")));
+                    return;
                 }
-                let key = json!({"TableName": table, "Key": {"username": {"S": "alice"}}, "ConsistentRead": true});
-                let t = Instant::now();
-                let item = db.call("GetItem", &key)?;
-                get_item.push(t.elapsed());
-                expect("GetItem", &item["Item"]["user_id"]["S"], &json!(LOGIN_USER_ID))?;
-            }
-            Ok((argon2, get_item))
-        });
-        floors.join().map_err(|_| "the floor thread panicked".to_string())?
-    })
+                // Warm-up, as the function's own was.
+                let _ = run(3);
+                for count in work {
+                    if done.send(run(count)).is_err() {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot start the floor thread: {e}"))?;
+        Ok(Self { requests, results })
+    }
+
+    fn measure(&self, count: usize) -> Result<Floors, String> {
+        self.requests.send(count).map_err(|_| "the floor thread stopped".to_string())?;
+        self.results.recv().map_err(|_| "the floor thread stopped".to_string())?
+    }
 }
 
 struct Placement {
@@ -581,10 +614,15 @@ fn report(args: &Args, list: &[Scenario], results: &[Measured]) {
     let noop = list.iter().position(|s| s.name == "noop");
     let noop_p50 = noop.and_then(|n| Summary::of(&results[n].warm)).map(|s| s.p50);
     let noop_rss = noop.and_then(|n| results[n].peak_rss_kib);
+    let logins = if list.iter().any(|s| s.name == "authenticate") {
+        format!(" ({} for authenticate)", args.logins)
+    } else {
+        String::new()
+    };
     println!(
-        "Whole process: {} cold starts per function; {} warm invocations per function ({} for authenticate) after a \
-         warm-up, in {} interleaved rounds. Latency: /next answered → /response received.\n",
-        args.cold, args.invocations, args.logins, args.rounds
+        "Whole process: {} cold starts per function; {} warm invocations per function{logins} after a warm-up, in {} \
+         interleaved rounds. Latency: /next answered → /response received.\n",
+        args.cold, args.invocations, args.rounds
     );
     println!(
         "| function | cold start p50 | first invocation p50 | warm p50 | warm p99 | warm p50 ÷ noop | CPU / invocation (mean) | peak RSS | RSS − noop |"
