@@ -169,8 +169,11 @@ async fn decisions_are_cached_for_the_ttl_on_the_injected_clock() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_is_401_when_fresh_but_a_cached_decision_outlives_it() {
-    // A 60 s token, checked without leeway, behind the default 300 s cache.
-    let env = vec![("JWT_TTL", "60s".to_string()), ("JWT_LEEWAY", "0s".to_string())];
+    // A 60 s token behind the default 300 s cache. The leeway is 5 s, not 0:
+    // authenticate stamps iat from the wall clock while the emulator's clock
+    // is injected, and a login that crosses a second boundary would otherwise
+    // make a fresh token look issued in the future.
+    let env = vec![("JWT_TTL", "60s".to_string()), ("JWT_LEEWAY", "5s".to_string())];
     let api = Harness::start(Options { env, ..Options::default() }).await;
     add_user(&api.store, "erin", &[]).await;
     let token = bearer(&api.login("erin", PASSWORD).await);
@@ -187,15 +190,15 @@ async fn an_expired_token_is_401_when_fresh_but_a_cached_decision_outlives_it() 
     assert_eq!(expired.status, StatusCode::UNAUTHORIZED, "once the cache entry is gone the token is checked");
     assert!(api.last_log_line().ends_with("authorizer=miss"));
 
-    // With the cache off, expiry shows at once.
-    let env = vec![("JWT_TTL", "60s".to_string()), ("JWT_LEEWAY", "0s".to_string())];
+    // With the cache off, expiry shows at once (past the TTL and the leeway).
+    let env = vec![("JWT_TTL", "60s".to_string()), ("JWT_LEEWAY", "5s".to_string())];
     let api = Harness::start(Options { env, authorizer_ttl: Some(0), ..Options::default() }).await;
     add_user(&api.store, "erin", &[]).await;
     let token = bearer(&api.login("erin", PASSWORD).await);
     assert_eq!(api.hello(Some(&token)).await.status, StatusCode::OK);
     assert_eq!(api.hello(Some(&token)).await.status, StatusCode::OK);
     assert_eq!(api.invocations(), 2, "TTL 0 caches nothing");
-    api.clock.advance(61);
+    api.clock.advance(66);
     assert_eq!(api.hello(Some(&token)).await.status, StatusCode::UNAUTHORIZED);
 }
 
