@@ -35,6 +35,12 @@ const LOGIN_USER_ID: &str = "8d2f3c1e-1111-4a4a-9b9b-0000000000b1";
 /// Distinct tokens sent round-robin, as API Gateway's cache would let through.
 const TOKENS: usize = 64;
 
+const USAGE: &str = "usage: harness [--bin-dir target/release] [--invocations 5000] [--rounds 10] [--cold 20]
+               [--dynamodb http://127.0.0.1:PORT] [--logins 100] [--only name,name]
+               [--pin split|same|none] [--variant name=dir ...] [--env KEY=VALUE ...]
+       harness criterion-table [target/criterion]
+functions: raw-echo, noop, check-token, check-token-unauthorized, hello, authenticate (with --dynamodb)";
+
 struct Args {
     bin_dir: PathBuf,
     invocations: usize,
@@ -104,7 +110,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 let (name, dir) = v.split_once('=').ok_or_else(|| format!("--variant {v}: expected name=dir"))?;
                 parsed.variants.push((name.to_string(), PathBuf::from(dir)));
             }
-            other => return Err(format!("unknown argument {other:?}")),
+            "--help" | "-h" => return Err(USAGE.to_string()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
     Ok(parsed)
