@@ -245,8 +245,9 @@ async fn disable_enable_unlock_delete() {
 
     let policy = LockoutPolicy { max_attempts: 2, lockout_secs: 3600 };
     let now = common::clock::now_epoch_seconds();
-    store.record_failed_login("ivy", now, policy).await.unwrap();
-    store.record_failed_login("ivy", now, policy).await.unwrap();
+    store.reserve_login_attempt("ivy", now, policy).await.unwrap();
+    store.reserve_login_attempt("ivy", now, policy).await.unwrap();
+    assert_eq!(store.lock_if_limit_reached("ivy", now, policy).await.unwrap(), Some(now + 3600));
     let show = f.run(UsersCommand::Show { username: user("ivy") }, "").await.unwrap();
     assert!(show.contains("locked:        until "), "{show}");
     assert!(f.run(UsersCommand::List, "").await.unwrap().contains(" locked until "));

@@ -1,6 +1,8 @@
 //! A successful login in-process, against its floor: one argon2id verify at
-//! the OWASP parameters plus one user lookup. With AWS_ENDPOINT_URL_DYNAMODB
-//! set (scripts/bench.sh starts moto) it also runs against DynamoDB.
+//! the OWASP parameters plus the store's two conditional writes (the attempt's
+//! reservation, which also reads the user, and the reset after the right
+//! password). With AWS_ENDPOINT_URL_DYNAMODB set (scripts/bench.sh starts
+//! moto) it also runs against DynamoDB.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience};
 use common::password::PasswordHasher;
 use common::store::dynamodb::DynamoUserStore;
 use common::store::memory::MemoryUserStore;
-use common::store::{LockoutPolicy, UserStore};
+use common::store::{LockoutPolicy, LoginStore, UserDirectory};
 use common::token::TokenIssuer;
 use common::user::User;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -29,10 +31,11 @@ fn user(hash: String) -> User {
         created_at: "2026-01-01T00:00:00Z".into(),
         failed_logins: 0,
         locked_until: None,
+        last_attempt_at: None,
     }
 }
 
-fn service(store: Arc<dyn UserStore>, hasher: &PasswordHasher) -> LoginService {
+fn service(store: Arc<dyn LoginStore>, hasher: &PasswordHasher) -> LoginService {
     let issuer = TokenIssuer::new(&IssuerConfig {
         key: KeyMaterial { kid: "default".into(), secret: Secret::new(b"bench-secret-0123456789abcdef0123".to_vec()) },
         ttl: Duration::from_secs(3600),
@@ -84,8 +87,15 @@ fn login(c: &mut Criterion) {
             store.create_user(&user(hash.clone())).await.unwrap();
             Arc::new(store)
         });
-        group.bench_function("DynamoDB GetItem (get_user)", |b| {
-            b.iter(|| runtime.block_on(store.get_user(black_box("alice"))).unwrap().unwrap())
+        let policy = LockoutPolicy { max_attempts: u32::MAX, lockout_secs: 900 };
+        group.bench_function("DynamoDB reservation + reset (two UpdateItem)", |b| {
+            b.iter(|| {
+                runtime.block_on(async {
+                    let now = common::clock::now_epoch_seconds();
+                    store.reserve_login_attempt(black_box("alice"), now, policy).await.unwrap();
+                    store.record_successful_login(black_box("alice"), now).await.unwrap()
+                })
+            })
         });
         let login = service(store, &hasher);
         group.bench_function("login, DynamoDB store", |b| {

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use common::clock::now_epoch_seconds;
 use common::config::AuthenticateConfig;
-use common::password::PasswordHasher;
+use common::password::PasswordHashing;
 use common::response::json_response;
-use common::store::UserStore;
+use common::store::LoginStore;
 use common::token::{IssuedToken, TokenError, TokenIssuer};
 use lambda_http::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use lambda_http::http::{Method, StatusCode};
@@ -29,8 +29,8 @@ impl Authenticate {
     /// Builds the service once at cold start.
     pub fn new(
         config: &AuthenticateConfig,
-        store: Arc<dyn UserStore>,
-        hasher: PasswordHasher,
+        store: Arc<dyn LoginStore>,
+        hasher: impl PasswordHashing,
     ) -> Result<Self, TokenError> {
         Ok(Self {
             login: LoginService::new(store, hasher, TokenIssuer::new(&config.issuer)?, config.lockout),
@@ -90,7 +90,7 @@ impl Authenticate {
                 self.error(StatusCode::FORBIDDEN, "account_disabled", None)
             }
             LoginError::Locked { retry_after } => {
-                tracing::info!("login refused: locked after too many failed logins");
+                tracing::info!("login refused: too many attempts");
                 let mut response = self.error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", None);
                 response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
                 response

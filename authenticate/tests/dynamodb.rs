@@ -9,7 +9,7 @@ use authenticate::Authenticate;
 use aws_sdk_dynamodb::types::AttributeValue;
 use common::password::PasswordHasher;
 use common::store::dynamodb::DynamoUserStore;
-use common::store::{StoreError, UserStore, contract};
+use common::store::{StoreError, UserDirectory, contract};
 use common::user::User;
 use lambda_http::Body;
 use lambda_http::http::StatusCode;
@@ -105,4 +105,38 @@ async fn a_malformed_item_is_an_error_not_a_login() {
         .await
         .unwrap();
     assert!(matches!(store.get_user("mallory").await, Err(StoreError::InvalidItem(_))));
+}
+
+/// A role that is not a role name, in whatever attribute type holds it, makes
+/// the item invalid: 503 and no token, never a login with extra roles.
+#[tokio::test]
+async fn an_invalid_stored_role_is_never_a_token() {
+    let store = support::fresh_store().await;
+    let hash = PasswordHasher::owasp().hash(PASSWORD).unwrap();
+    let comma = AttributeValue::S("viewer,admin".into());
+    for (username, roles) in [
+        ("set", AttributeValue::Ss(vec!["viewer,admin".into()])),
+        ("list", AttributeValue::L(vec![comma])),
+        ("blank", AttributeValue::Ss(vec!["viewer".into(), " ".into()])),
+    ] {
+        support::client()
+            .await
+            .put_item()
+            .table_name(store.table())
+            .item("username", AttributeValue::S(username.into()))
+            .item("user_id", AttributeValue::S(uuid::Uuid::new_v4().to_string()))
+            .item("password_hash", AttributeValue::S(hash.clone()))
+            .item("created_at", AttributeValue::S("2026-11-28T17:00:00Z".into()))
+            .item("roles", roles)
+            .send()
+            .await
+            .unwrap();
+        assert!(matches!(store.get_user(username).await, Err(StoreError::InvalidItem(_))), "{username}");
+    }
+    let app = Authenticate::new(&support::authenticate_config(5), Arc::new(store), PasswordHasher::owasp()).unwrap();
+    for username in ["set", "list", "blank"] {
+        let (status, body) = login_status(&app, username, PASSWORD).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{username}: {body}");
+        assert!(body.get("access_token").is_none());
+    }
 }

@@ -34,6 +34,30 @@ pub enum PasswordError {
     Hashing,
 }
 
+/// What a login asks of password hashing. [`PasswordHasher`] is the real
+/// thing; tests wrap it, e.g. to count how many passwords were verified.
+pub trait PasswordHashing: Send + Sync + 'static {
+    fn hash(&self, password: &str) -> Result<String, PasswordError>;
+    /// Checks `password` against a stored PHC string.
+    fn verify(&self, password: &str, stored: &str) -> Result<PasswordCheck, PasswordError>;
+    /// Spends the work of a verification, for a user who does not exist.
+    fn verify_dummy(&self, password: &str);
+}
+
+impl PasswordHashing for PasswordHasher {
+    fn hash(&self, password: &str) -> Result<String, PasswordError> {
+        PasswordHasher::hash(self, password)
+    }
+
+    fn verify(&self, password: &str, stored: &str) -> Result<PasswordCheck, PasswordError> {
+        PasswordHasher::verify(self, password, stored)
+    }
+
+    fn verify_dummy(&self, password: &str) {
+        PasswordHasher::verify_dummy(self, password)
+    }
+}
+
 /// Hashes and verifies passwords. Cheap to clone; built once at cold start.
 #[derive(Clone)]
 pub struct PasswordHasher {

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::config::{IssuerConfig, KeyMaterial, VerifierConfig};
+use crate::user::validate_role;
 
 // The tests forge tokens with jsonwebtoken, an independent implementation.
 #[cfg(test)]
@@ -295,6 +296,11 @@ impl TokenVerifier {
             return Err(TokenError::WrongAudience);
         }
         self.check_times(&claims, now)?;
+        // A role with a comma would become two roles in the authorizer context,
+        // so a role that could never have been issued is refused, signed or not.
+        if claims.roles.iter().any(|role| validate_role(role).is_err()) {
+            return Err(TokenError::InvalidClaims);
+        }
         Ok(claims)
     }
 

@@ -16,10 +16,13 @@ pub struct User {
     pub disabled: bool,
     /// RFC 3339.
     pub created_at: String,
-    /// Consecutive failed logins since the last success or lock.
+    /// Login attempts taken in the current window (reserved before the
+    /// password is checked; back to 0 after a success or a lock).
     pub failed_logins: u32,
     /// Epoch seconds until which logins are refused; compared with the clock in code.
     pub locked_until: Option<u64>,
+    /// Epoch seconds of the last reserved login attempt.
+    pub last_attempt_at: Option<u64>,
 }
 
 /// A `User`'s `Debug` leaves out the password hash, so logging a user is safe.
@@ -33,6 +36,7 @@ impl std::fmt::Debug for User {
             .field("created_at", &self.created_at)
             .field("failed_logins", &self.failed_logins)
             .field("locked_until", &self.locked_until)
+            .field("last_attempt_at", &self.last_attempt_at)
             .finish_non_exhaustive()
     }
 }
@@ -142,6 +146,7 @@ impl User {
             created_at,
             failed_logins: 0,
             locked_until: None,
+            last_attempt_at: None,
         }
     }
 

@@ -3,9 +3,10 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
-use common::store::LockoutPolicy;
+use common::password::PasswordHasher;
 use common::store::memory::MemoryUserStore;
 use common::store::unavailable::UnavailableStore;
+use common::store::{LockoutPolicy, UserDirectory};
 use common::token::TokenVerifier;
 use common::user::User;
 use lambda_http::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL};
@@ -261,67 +262,65 @@ mod lockout_and_rehash {
 
     use argon2::Params;
     use async_trait::async_trait;
-    use common::store::{FailedLogin, StoreError, UserChange};
+    use common::store::{LoginRecorded, Reservation, StoreError, UserChange};
 
     use super::*;
 
-    /// The memory store, counting writes, optionally failing to record failures.
+    /// The memory store as a login sees it, counting round trips, and failing
+    /// one kind of call on demand.
     #[derive(Default)]
     struct Observed {
         inner: MemoryUserStore,
-        writes: AtomicUsize,
-        fail_recording: bool,
+        calls: AtomicUsize,
+        failing: Option<&'static str>,
     }
 
     impl Observed {
-        fn wrote(&self) {
-            self.writes.fetch_add(1, Ordering::SeqCst);
+        fn call(&self, name: &'static str) -> Result<(), StoreError> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            match self.failing {
+                Some(failing) if failing == name => Err(StoreError::Unavailable("throttled".into())),
+                _ => Ok(()),
+            }
+        }
+
+        fn calls(&self) -> usize {
+            self.calls.swap(0, Ordering::SeqCst)
         }
     }
 
     #[async_trait]
-    impl UserStore for Observed {
-        async fn get_user(&self, username: &str) -> Result<Option<User>, StoreError> {
-            self.inner.get_user(username).await
-        }
-        async fn create_user(&self, user: &User) -> Result<(), StoreError> {
-            self.inner.create_user(user).await
-        }
-        async fn list_users(&self) -> Result<Vec<User>, StoreError> {
-            self.inner.list_users().await
-        }
-        async fn update_user(&self, username: &str, change: UserChange) -> Result<(), StoreError> {
-            self.wrote();
-            self.inner.update_user(username, change).await
-        }
-        async fn delete_user(&self, username: &str) -> Result<(), StoreError> {
-            self.wrote();
-            self.inner.delete_user(username).await
-        }
-        async fn record_failed_login(
+    impl LoginStore for Observed {
+        async fn reserve_login_attempt(
             &self,
             username: &str,
             now: u64,
             policy: LockoutPolicy,
-        ) -> Result<FailedLogin, StoreError> {
-            self.wrote();
-            if self.fail_recording {
-                return Err(StoreError::Unavailable("throttled".into()));
-            }
-            self.inner.record_failed_login(username, now, policy).await
+        ) -> Result<Reservation, StoreError> {
+            self.call("reserve")?;
+            self.inner.reserve_login_attempt(username, now, policy).await
         }
-        async fn reset_failed_logins(&self, username: &str) -> Result<(), StoreError> {
-            self.wrote();
-            self.inner.reset_failed_logins(username).await
+        async fn lock_if_limit_reached(
+            &self,
+            username: &str,
+            now: u64,
+            policy: LockoutPolicy,
+        ) -> Result<Option<u64>, StoreError> {
+            self.call("lock")?;
+            self.inner.lock_if_limit_reached(username, now, policy).await
+        }
+        async fn record_successful_login(&self, username: &str, now: u64) -> Result<LoginRecorded, StoreError> {
+            self.call("success")?;
+            self.inner.record_successful_login(username, now).await
         }
         async fn replace_password_hash(&self, username: &str, old: &str, new: &str) -> Result<bool, StoreError> {
-            self.wrote();
+            self.call("rehash")?;
             self.inner.replace_password_hash(username, old, new).await
         }
     }
 
-    async fn observed(fail_recording: bool) -> (Arc<Observed>, Authenticate) {
-        let store = Arc::new(Observed { fail_recording, ..Default::default() });
+    async fn observed(failing: Option<&'static str>) -> (Arc<Observed>, Authenticate) {
+        let store = Arc::new(Observed { failing, ..Default::default() });
         let user = User::new("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), vec![]);
         store.inner.create_user(&user).await.unwrap();
         let app = Authenticate::new(&config(), store.clone(), PasswordHasher::owasp()).unwrap();
@@ -334,7 +333,7 @@ mod lockout_and_rehash {
 
     #[tokio::test]
     async fn five_failures_lock_the_user_even_against_the_right_password() {
-        let (store, app) = observed(false).await;
+        let (store, app) = observed(None).await;
         for attempt in 1..=5 {
             assert_eq!(status(&app, "wrong").await.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
         }
@@ -344,14 +343,14 @@ mod lockout_and_rehash {
         let retry_after: u64 = locked.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
         assert!((899..=900).contains(&retry_after), "{retry_after}");
         assert_eq!(status(&app, "wrong").await.status(), StatusCode::TOO_MANY_REQUESTS);
-        let user = store.get_user("alice").await.unwrap().unwrap();
-        assert_eq!(user.failed_logins, 0, "the locking write resets the count");
+        let user = store.inner.get_user("alice").await.unwrap().unwrap();
+        assert_eq!(user.failed_logins, 0, "the locking write starts a new window");
         assert!(user.locked_until.is_some());
     }
 
     #[tokio::test]
     async fn no_password_is_verified_while_locked() {
-        let (store, app) = observed(false).await;
+        let (store, app) = observed(None).await;
         for _ in 0..5 {
             status(&app, "wrong").await;
         }
@@ -370,34 +369,100 @@ mod lockout_and_rehash {
         assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::OK);
     }
 
+    /// A login is one reservation (which also reads the user), plus the reset
+    /// after a right password; a wrong one writes nothing more until it fills the limit.
     #[tokio::test]
-    async fn success_resets_the_count_and_writes_only_when_needed() {
-        let (store, app) = observed(false).await;
+    async fn round_trips_per_outcome() {
+        let (store, app) = observed(None).await;
         assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::OK);
-        assert_eq!(store.writes.load(Ordering::SeqCst), 0, "nothing to reset: no write");
+        assert_eq!(store.calls(), 2, "reserve + reset");
         status(&app, "wrong").await;
+        assert_eq!(store.calls(), 1, "reserve only");
         status(&app, "wrong").await;
-        assert_eq!(store.get_user("alice").await.unwrap().unwrap().failed_logins, 2);
+        store.calls();
+        assert_eq!(store.inner.get_user("alice").await.unwrap().unwrap().failed_logins, 2);
         assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::OK);
-        assert_eq!(store.get_user("alice").await.unwrap().unwrap().failed_logins, 0);
+        assert_eq!(store.inner.get_user("alice").await.unwrap().unwrap().failed_logins, 0, "a success resets");
+        store.calls();
+        for _ in 0..4 {
+            status(&app, "wrong").await;
+        }
+        assert_eq!(store.calls(), 4);
+        status(&app, "wrong").await;
+        assert_eq!(store.calls(), 2, "the failure that fills the limit also locks");
     }
 
     #[tokio::test]
-    async fn unknown_users_cost_no_write() {
-        let (store, app) = observed(false).await;
+    async fn unknown_users_cost_one_round_trip_and_no_write() {
+        let (store, app) = observed(None).await;
         for _ in 0..3 {
             let response = app.handle(get(Some(&basic("mallory", "guess")))).await.unwrap();
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(store.calls(), 1, "as many as a wrong password");
         }
-        assert_eq!(store.writes.load(Ordering::SeqCst), 0);
+        assert_eq!(store.inner.get_user("mallory").await.unwrap(), None);
     }
 
     #[tokio::test]
-    async fn a_failure_that_cannot_be_recorded_is_503() {
-        let (_, app) = observed(true).await;
-        let response = status(&app, "wrong").await;
-        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(body_json(&response), json!({"error": "temporarily_unavailable"}));
+    async fn no_attempt_without_a_reservation_and_no_token_without_the_reset() {
+        for failing in ["reserve", "success"] {
+            let (_, app) = observed(Some(failing)).await;
+            let response = status(&app, PASSWORD).await;
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{failing}");
+            assert_eq!(body_json(&response), json!({"error": "temporarily_unavailable"}));
+        }
+        let (_, app) = observed(Some("reserve")).await;
+        assert_eq!(status(&app, "wrong").await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    /// The right password among attempts in flight: another attempt fills the
+    /// limit and locks while it is being verified, so it gets 429, not a token.
+    #[tokio::test]
+    async fn a_lock_set_during_verification_wins_over_the_right_password() {
+        let store = Arc::new(MemoryUserStore::new());
+        store.create_user(&User::new("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), vec![])).await.unwrap();
+        let policy = config().lockout;
+        let now = now_epoch_seconds();
+        // Four wrong attempts already reserved and in flight; ours takes the fifth.
+        for _ in 0..4 {
+            store.reserve_login_attempt("alice", now, policy).await.unwrap();
+        }
+        let login = LoginService::new(
+            store.clone(),
+            LockingWhileVerifying { inner: PasswordHasher::owasp(), store: store.clone(), policy, now },
+            common::token::TokenIssuer::new(&config().issuer).unwrap(),
+            policy,
+        );
+        let credentials = common::credentials::Credentials { username: "alice".into(), password: PASSWORD.into() };
+        assert!(matches!(login.login(credentials, now).await, Err(crate::LoginError::Locked { .. })));
+    }
+
+    /// Verifies, and meanwhile (as a concurrent failure would) locks the user.
+    struct LockingWhileVerifying {
+        inner: PasswordHasher,
+        store: Arc<MemoryUserStore>,
+        policy: LockoutPolicy,
+        now: u64,
+    }
+
+    impl common::password::PasswordHashing for LockingWhileVerifying {
+        fn hash(&self, password: &str) -> Result<String, common::password::PasswordError> {
+            self.inner.hash(password)
+        }
+        fn verify(
+            &self,
+            password: &str,
+            stored: &str,
+        ) -> Result<common::password::PasswordCheck, common::password::PasswordError> {
+            let locked = tokio::runtime::Handle::current()
+                .block_on(self.store.lock_if_limit_reached("alice", self.now, self.policy))
+                .unwrap();
+            assert!(locked.is_some(), "the limit was full");
+            self.inner.verify(password, stored)
+        }
+        fn verify_dummy(&self, password: &str) {
+            self.inner.verify_dummy(password)
+        }
     }
 
     #[tokio::test]
@@ -429,9 +494,9 @@ mod lockout_and_rehash {
 
     #[tokio::test]
     async fn a_current_hash_is_left_alone() {
-        let (store, app) = observed(false).await;
-        let before = store.get_user("alice").await.unwrap().unwrap().password_hash;
+        let (store, app) = observed(None).await;
+        let before = store.inner.get_user("alice").await.unwrap().unwrap().password_hash;
         assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::OK);
-        assert_eq!(store.get_user("alice").await.unwrap().unwrap().password_hash, before);
+        assert_eq!(store.inner.get_user("alice").await.unwrap().unwrap().password_hash, before);
     }
 }

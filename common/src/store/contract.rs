@@ -1,7 +1,9 @@
-//! The behaviour every [`UserStore`] must have. Each implementation's tests call
-//! [`run_all`] on a fresh, empty store.
+//! The behaviour every store must have. Each implementation's tests call
+//! [`run_all`] on a fresh, empty store: the [`super::UserDirectory`] part, then the
+//! [`super::LoginStore`] part.
 
-use super::{FailedLogin, LockoutPolicy, StoreError, UserChange, UserStore};
+use super::lockout::STALE_RESERVATION_SECS;
+use super::{LockoutPolicy, LoginRecorded, Reservation, StoreError, UserChange, UserStore};
 use crate::user::User;
 
 const POLICY: LockoutPolicy = LockoutPolicy { max_attempts: 3, lockout_secs: 900 };
@@ -13,6 +15,12 @@ fn sample(username: &str, roles: &[&str]) -> User {
 }
 
 pub async fn run_all(store: &dyn UserStore) {
+    run_directory(store).await;
+    run_login(store).await;
+}
+
+/// The operators' side.
+pub async fn run_directory(store: &dyn UserStore) {
     missing_user_is_none(store).await;
     created_user_reads_back_identically(store).await;
     create_never_overwrites(store).await;
@@ -22,10 +30,20 @@ pub async fn run_all(store: &dyn UserStore) {
     updates_apply_one_field(store).await;
     changes_to_missing_users_are_not_found(store).await;
     delete_removes(store).await;
-    failed_logins_count_then_lock(store).await;
+}
+
+/// The login side. Uses users whose names start with `login-`.
+pub async fn run_login(store: &dyn UserStore) {
+    unknown_users_are_reported_without_a_write(store).await;
+    reservations_count_up_to_the_limit(store).await;
+    the_failure_at_the_limit_locks(store).await;
     a_lock_expires_with_the_clock(store).await;
     a_limit_of_one_locks_at_once(store).await;
-    reset_and_unlock_clear_the_counters(store).await;
+    success_resets_the_count(store).await;
+    success_while_locked_is_refused(store).await;
+    lost_reservations_lock_after_a_while(store).await;
+    unlock_clears_the_counters(store).await;
+    login_writes_to_missing_users_are_not_found(store).await;
     replace_password_hash_is_conditional(store).await;
 }
 
@@ -87,7 +105,6 @@ async fn changes_to_missing_users_are_not_found(store: &dyn UserStore) {
     assert_eq!(store.update_user("ghost", UserChange::Disabled(true)).await, not_found);
     assert_eq!(store.update_user("ghost", UserChange::Unlock).await, not_found);
     assert_eq!(store.delete_user("ghost").await, not_found);
-    assert_eq!(store.record_failed_login("ghost", NOW, POLICY).await, Err(StoreError::NotFound("ghost".into())));
     assert_eq!(store.get_user("ghost").await.unwrap(), None, "no write may create the user");
 }
 
@@ -97,48 +114,120 @@ async fn delete_removes(store: &dyn UserStore) {
     assert_eq!(store.get_user("dave").await.unwrap(), None);
 }
 
-async fn failed_logins_count_then_lock(store: &dyn UserStore) {
-    store.create_user(&sample("frank", &[])).await.unwrap();
-    assert_eq!(store.record_failed_login("frank", NOW, POLICY).await.unwrap(), FailedLogin::Counted(1));
-    assert_eq!(store.record_failed_login("frank", NOW, POLICY).await.unwrap(), FailedLogin::Counted(2));
+async fn reserve(store: &dyn UserStore, username: &str, now: u64, policy: LockoutPolicy) -> Reservation {
+    store.reserve_login_attempt(username, now, policy).await.unwrap()
+}
+
+async fn counters(store: &dyn UserStore, username: &str) -> (u32, Option<u64>) {
+    let user = store.get_user(username).await.unwrap().unwrap();
+    (user.failed_logins, user.locked_until)
+}
+
+async fn unknown_users_are_reported_without_a_write(store: &dyn UserStore) {
+    assert_eq!(reserve(store, "login-ghost", NOW, POLICY).await, Reservation::UnknownUser);
+    assert_eq!(store.get_user("login-ghost").await.unwrap(), None, "no write may create the user");
+}
+
+async fn reservations_count_up_to_the_limit(store: &dyn UserStore) {
+    let user = sample("login-frank", &["admin"]);
+    store.create_user(&user).await.unwrap();
+    for expected in 1..=3 {
+        match reserve(store, "login-frank", NOW, POLICY).await {
+            Reservation::Granted(granted) => {
+                assert_eq!(granted.failed_logins, expected);
+                assert_eq!(granted.last_attempt_at, Some(NOW));
+                assert_eq!(
+                    (&granted.user_id, &granted.roles, &granted.password_hash),
+                    (&user.user_id, &user.roles, &user.password_hash)
+                );
+                assert_eq!(Some(granted), store.get_user("login-frank").await.unwrap(), "the user as stored");
+            }
+            other => panic!("reservation {expected}: {other:?}"),
+        }
+    }
+    assert_eq!(reserve(store, "login-frank", NOW, POLICY).await, Reservation::Busy, "the limit is taken");
+    assert_eq!(counters(store, "login-frank").await, (3, None), "a refused reservation takes nothing");
+}
+
+async fn the_failure_at_the_limit_locks(store: &dyn UserStore) {
     let until = NOW + 900;
-    assert_eq!(store.record_failed_login("frank", NOW, POLICY).await.unwrap(), FailedLogin::LockedNow(until));
-    let locked = store.get_user("frank").await.unwrap().unwrap();
-    assert_eq!((locked.failed_logins, locked.locked_until), (0, Some(until)));
-    assert_eq!(store.record_failed_login("frank", NOW + 1, POLICY).await.unwrap(), FailedLogin::AlreadyLocked(until));
-    let still = store.get_user("frank").await.unwrap().unwrap();
-    assert_eq!((still.failed_logins, still.locked_until), (0, Some(until)), "a locked user's failures are not counted");
+    assert_eq!(store.lock_if_limit_reached("login-frank", NOW, POLICY).await.unwrap(), Some(until));
+    assert_eq!(counters(store, "login-frank").await, (0, Some(until)));
+    assert_eq!(store.lock_if_limit_reached("login-frank", NOW, POLICY).await.unwrap(), None, "already locked");
+    assert_eq!(reserve(store, "login-frank", NOW + 1, POLICY).await, Reservation::Locked(until));
+    assert_eq!(counters(store, "login-frank").await, (0, Some(until)), "a locked user's attempts are not taken");
+
+    store.create_user(&sample("login-gail", &[])).await.unwrap();
+    reserve(store, "login-gail", NOW, POLICY).await;
+    assert_eq!(store.lock_if_limit_reached("login-gail", NOW, POLICY).await.unwrap(), None, "under the limit");
+    assert_eq!(counters(store, "login-gail").await, (1, None), "a failure keeps its reservation");
 }
 
 async fn a_lock_expires_with_the_clock(store: &dyn UserStore) {
     let after = NOW + 900;
-    assert_eq!(store.record_failed_login("frank", after, POLICY).await.unwrap(), FailedLogin::Counted(1));
+    assert!(
+        matches!(reserve(store, "login-frank", after, POLICY).await, Reservation::Granted(u) if u.failed_logins == 1)
+    );
 }
 
 async fn a_limit_of_one_locks_at_once(store: &dyn UserStore) {
-    store.create_user(&sample("gina", &[])).await.unwrap();
+    store.create_user(&sample("login-gina", &[])).await.unwrap();
     let strict = LockoutPolicy { max_attempts: 1, lockout_secs: 60 };
-    assert_eq!(store.record_failed_login("gina", NOW, strict).await.unwrap(), FailedLogin::LockedNow(NOW + 60));
+    assert!(matches!(reserve(store, "login-gina", NOW, strict).await, Reservation::Granted(_)));
+    assert_eq!(store.lock_if_limit_reached("login-gina", NOW, strict).await.unwrap(), Some(NOW + 60));
 }
 
-async fn reset_and_unlock_clear_the_counters(store: &dyn UserStore) {
-    store.create_user(&sample("hank", &[])).await.unwrap();
-    store.record_failed_login("hank", NOW, POLICY).await.unwrap();
-    store.reset_failed_logins("hank").await.unwrap();
-    assert_eq!(store.get_user("hank").await.unwrap().unwrap().failed_logins, 0);
+async fn success_resets_the_count(store: &dyn UserStore) {
+    store.create_user(&sample("login-hank", &[])).await.unwrap();
+    reserve(store, "login-hank", NOW, POLICY).await;
+    reserve(store, "login-hank", NOW, POLICY).await;
+    assert_eq!(store.record_successful_login("login-hank", NOW).await.unwrap(), LoginRecorded::Reset);
+    assert_eq!(counters(store, "login-hank").await, (0, None));
+}
+
+async fn success_while_locked_is_refused(store: &dyn UserStore) {
+    store.create_user(&sample("login-ida", &[])).await.unwrap();
     for _ in 0..3 {
-        store.record_failed_login("hank", NOW, POLICY).await.unwrap();
+        reserve(store, "login-ida", NOW, POLICY).await;
     }
-    assert!(store.get_user("hank").await.unwrap().unwrap().locked_until.is_some());
-    store.update_user("hank", UserChange::Unlock).await.unwrap();
-    let unlocked = store.get_user("hank").await.unwrap().unwrap();
-    assert_eq!((unlocked.failed_logins, unlocked.locked_until), (0, None));
+    // One of three attempts in flight fails and locks; the right password among them finishes after.
+    let until = store.lock_if_limit_reached("login-ida", NOW, POLICY).await.unwrap().unwrap();
+    assert_eq!(store.record_successful_login("login-ida", NOW).await.unwrap(), LoginRecorded::Locked(until));
+    assert_eq!(counters(store, "login-ida").await, (0, Some(until)), "the lock stands");
+}
+
+async fn lost_reservations_lock_after_a_while(store: &dyn UserStore) {
+    store.create_user(&sample("login-jay", &[])).await.unwrap();
+    for _ in 0..3 {
+        reserve(store, "login-jay", NOW, POLICY).await;
+    }
+    let soon = NOW + STALE_RESERVATION_SECS - 1;
+    assert_eq!(reserve(store, "login-jay", soon, POLICY).await, Reservation::Busy, "may still be in flight");
+    let stale = NOW + STALE_RESERVATION_SECS;
+    assert_eq!(reserve(store, "login-jay", stale, POLICY).await, Reservation::Locked(stale + 900));
+    assert_eq!(counters(store, "login-jay").await, (0, Some(stale + 900)));
+}
+
+async fn unlock_clears_the_counters(store: &dyn UserStore) {
+    store.update_user("login-jay", UserChange::Unlock).await.unwrap();
+    assert_eq!(counters(store, "login-jay").await, (0, None));
+    assert!(matches!(reserve(store, "login-jay", NOW + 61, POLICY).await, Reservation::Granted(_)));
+}
+
+async fn login_writes_to_missing_users_are_not_found(store: &dyn UserStore) {
+    let not_found = StoreError::NotFound("login-ghost".into());
+    assert_eq!(store.lock_if_limit_reached("login-ghost", NOW, POLICY).await, Err(not_found.clone()));
+    assert_eq!(store.record_successful_login("login-ghost", NOW).await, Err(not_found));
+    assert_eq!(store.get_user("login-ghost").await.unwrap(), None, "no write may create the user");
 }
 
 async fn replace_password_hash_is_conditional(store: &dyn UserStore) {
-    store.create_user(&sample("ivy", &[])).await.unwrap();
-    let old = store.get_user("ivy").await.unwrap().unwrap().password_hash;
-    assert!(store.replace_password_hash("ivy", &old, "$argon2id$rehashed").await.unwrap());
-    assert!(!store.replace_password_hash("ivy", &old, "$argon2id$stale").await.unwrap(), "the hash changed meanwhile");
-    assert_eq!(store.get_user("ivy").await.unwrap().unwrap().password_hash, "$argon2id$rehashed");
+    store.create_user(&sample("login-ivy", &[])).await.unwrap();
+    let old = store.get_user("login-ivy").await.unwrap().unwrap().password_hash;
+    assert!(store.replace_password_hash("login-ivy", &old, "$argon2id$rehashed").await.unwrap());
+    assert!(
+        !store.replace_password_hash("login-ivy", &old, "$argon2id$stale").await.unwrap(),
+        "the hash changed meanwhile"
+    );
+    assert_eq!(store.get_user("login-ivy").await.unwrap().unwrap().password_hash, "$argon2id$rehashed");
 }

@@ -8,11 +8,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TableStatus,
 };
 
-use super::{FailedLogin, LockoutPolicy, StoreError, UserChange, UserStore};
+use super::lockout::STALE_RESERVATION_SECS;
+use super::{LockoutPolicy, LoginRecorded, LoginStore, Reservation, StoreError, UserChange, UserDirectory, lockout};
 use crate::user::User;
 
 mod item;
@@ -30,11 +33,12 @@ pub mod attr {
     pub const CREATED_AT: &str = "created_at";
     pub const FAILED_LOGINS: &str = "failed_logins";
     pub const LOCKED_UNTIL: &str = "locked_until";
+    pub const LAST_ATTEMPT_AT: &str = "last_attempt_at";
 }
 
 /// Every expression names attributes through these placeholders, so reserved
 /// words (`roles`) never break one.
-const NAMES: [(&str, &str); 7] = [
+const NAMES: [(&str, &str); 8] = [
     ("#username", attr::USERNAME),
     ("#hash", attr::PASSWORD_HASH),
     ("#roles", attr::ROLES),
@@ -42,11 +46,14 @@ const NAMES: [(&str, &str); 7] = [
     ("#failed", attr::FAILED_LOGINS),
     ("#locked", attr::LOCKED_UNTIL),
     ("#user_id", attr::USER_ID),
+    ("#attempted", attr::LAST_ATTEMPT_AT),
 ];
 
 const EXISTS: &str = "attribute_exists(#username)";
 /// Unlocked at `:now`: no lock, or one that has run out.
 const UNLOCKED: &str = "(attribute_not_exists(#locked) OR #locked <= :now)";
+/// Every attempt of the window taken.
+const LIMIT_FULL: &str = "#failed >= :max";
 
 fn number(n: u64) -> AttributeValue {
     AttributeValue::N(n.to_string())
@@ -118,15 +125,18 @@ impl DynamoUserStore {
     }
 }
 
-/// The outcome of one conditional write.
+/// The outcome of one conditional write. Both carry the item: as written
+/// (when asked for), or as it stood when the condition failed (`None`: no such item).
 enum Write {
     Applied(Option<Item>),
-    ConditionFailed,
+    ConditionFailed(Option<Item>),
 }
 
 impl DynamoUserStore {
     /// One conditional UpdateItem. Only the placeholders the expressions use
-    /// are sent: DynamoDB rejects unused ones.
+    /// are sent: DynamoDB rejects unused ones. A failed condition returns the
+    /// item as it stood (`ReturnValuesOnConditionCheckFailure`), so the caller
+    /// learns why in the same round trip.
     async fn update(
         &self,
         username: &str,
@@ -142,22 +152,23 @@ impl DynamoUserStore {
             .table_name(&self.table)
             .key(attr::USERNAME, Self::key(username))
             .update_expression(update)
-            .condition_expression(condition);
+            .condition_expression(condition)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         for (placeholder, name) in NAMES.iter().filter(|(p, _)| used(p)) {
             request = request.expression_attribute_names(*placeholder, *name);
         }
-        for (placeholder, value) in values {
+        for (placeholder, value) in values.iter().filter(|(p, _)| used(p)) {
             request = request.expression_attribute_values(*placeholder, value.clone());
         }
         if return_new {
-            request = request.return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+            request = request.return_values(ReturnValue::AllNew);
         }
         match request.send().await {
             Ok(output) => Ok(Write::Applied(output.attributes)),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(Write::ConditionFailed)
-            }
-            Err(err) => Err(unavailable(err)),
+            Err(err) => match err.into_service_error() {
+                UpdateItemError::ConditionalCheckFailedException(failed) => Ok(Write::ConditionFailed(failed.item)),
+                other => Err(unavailable(other)),
+            },
         }
     }
 
@@ -169,13 +180,41 @@ impl DynamoUserStore {
     ) -> Result<(), StoreError> {
         match self.update(username, update, EXISTS, values, false).await? {
             Write::Applied(_) => Ok(()),
-            Write::ConditionFailed => Err(StoreError::NotFound(username.to_string())),
+            Write::ConditionFailed(_) => Err(StoreError::NotFound(username.to_string())),
         }
+    }
+
+    /// A limit held for [`STALE_RESERVATION_SECS`] by attempts that never
+    /// reported back: lock, as if they had failed. `None` if the user changed meanwhile.
+    async fn lock_stale_limit(
+        &self,
+        username: &str,
+        now: u64,
+        policy: LockoutPolicy,
+    ) -> Result<Option<u64>, StoreError> {
+        let until = now.saturating_add(policy.lockout_secs);
+        let stale_before = now.saturating_sub(STALE_RESERVATION_SECS);
+        let write = self
+            .update(
+                username,
+                "SET #failed = :zero, #locked = :until",
+                &format!("{EXISTS} AND {UNLOCKED} AND {LIMIT_FULL} AND (attribute_not_exists(#attempted) OR #attempted <= :stale)"),
+                &[
+                    (":zero", number(0)),
+                    (":until", number(until)),
+                    (":now", number(now)),
+                    (":max", number(u64::from(policy.max_attempts))),
+                    (":stale", number(stale_before)),
+                ],
+                false,
+            )
+            .await?;
+        Ok(matches!(write, Write::Applied(_)).then_some(until))
     }
 }
 
 #[async_trait]
-impl UserStore for DynamoUserStore {
+impl UserDirectory for DynamoUserStore {
     async fn get_user(&self, username: &str) -> Result<Option<User>, StoreError> {
         let output = self
             .client
@@ -256,64 +295,93 @@ impl UserStore for DynamoUserStore {
             Err(err) => Err(unavailable(err)),
         }
     }
+}
 
-    /// Each attempt is one conditional UpdateItem, so concurrent failures are
-    /// never lost: either the counting write applies (below the limit), or the
-    /// locking write applies (the failure that reaches the limit), or neither
-    /// condition holds because another writer got there first, and we re-read
-    /// and try again.
-    async fn record_failed_login(
+#[async_trait]
+impl LoginStore for DynamoUserStore {
+    /// One conditional UpdateItem that takes the attempt and returns the user
+    /// (`ALL_NEW`), or, when refused, returns why (`ALL_OLD`: no item for an
+    /// unknown user, so unknown users cost the same one round trip and no write).
+    async fn reserve_login_attempt(
         &self,
         username: &str,
         now: u64,
         policy: LockoutPolicy,
-    ) -> Result<FailedLogin, StoreError> {
-        let below_limit = policy.max_attempts.saturating_sub(1);
-        let until = now.saturating_add(policy.lockout_secs);
-        for _ in 0..16 {
-            if below_limit > 0 {
-                let count = self
-                    .update(
-                        username,
-                        "ADD #failed :one",
-                        &format!("{EXISTS} AND {UNLOCKED} AND (attribute_not_exists(#failed) OR #failed < :below)"),
-                        &[(":one", number(1)), (":now", number(now)), (":below", number(u64::from(below_limit)))],
-                        true,
-                    )
-                    .await?;
-                if let Write::Applied(item) = count {
-                    let counted = item.as_ref().map(user_from_item).transpose()?.map_or(1, |u| u.failed_logins);
-                    return Ok(FailedLogin::Counted(counted));
-                }
+    ) -> Result<Reservation, StoreError> {
+        let write = self
+            .update(
+                username,
+                "ADD #failed :one SET #attempted = :now",
+                &format!("{EXISTS} AND {UNLOCKED} AND (attribute_not_exists(#failed) OR #failed < :max)"),
+                &[(":one", number(1)), (":now", number(now)), (":max", number(u64::from(policy.max_attempts)))],
+                true,
+            )
+            .await?;
+        let user = match write {
+            Write::Applied(Some(item)) => return Ok(Reservation::Granted(user_from_item(&item)?)),
+            Write::Applied(None) => {
+                return Err(StoreError::Unavailable("UpdateItem returned no attributes for ALL_NEW".into()));
             }
-            let lock = self
-                .update(
-                    username,
-                    "SET #failed = :zero, #locked = :until",
-                    &format!("{EXISTS} AND {UNLOCKED} AND (attribute_not_exists(#failed) OR #failed >= :below)"),
-                    &[
-                        (":zero", number(0)),
-                        (":until", number(until)),
-                        (":now", number(now)),
-                        (":below", number(u64::from(below_limit))),
-                    ],
-                    false,
-                )
-                .await?;
-            if let Write::Applied(_) = lock {
-                return Ok(FailedLogin::LockedNow(until));
-            }
-            // Neither applied: the user is missing, locked, or changed under us.
-            let user = self.get_user(username).await?.ok_or_else(|| StoreError::NotFound(username.to_string()))?;
-            if let Some(locked_until) = user.locked_until.filter(|&t| t > now) {
-                return Ok(FailedLogin::AlreadyLocked(locked_until));
-            }
+            Write::ConditionFailed(None) => return Ok(Reservation::UnknownUser),
+            Write::ConditionFailed(Some(item)) => user_from_item(&item)?,
+        };
+        if let Some(until) = user.locked_until.filter(|&until| until > now) {
+            return Ok(Reservation::Locked(until));
         }
-        Err(StoreError::Unavailable(format!("failed login for {username:?} not recorded: too much contention")))
+        if lockout::is_stale(&user, now)
+            && let Some(until) = self.lock_stale_limit(username, now, policy).await?
+        {
+            return Ok(Reservation::Locked(until));
+        }
+        Ok(Reservation::Busy)
     }
 
-    async fn reset_failed_logins(&self, username: &str) -> Result<(), StoreError> {
-        self.update_existing(username, "SET #failed = :zero", &[(":zero", number(0))]).await
+    async fn lock_if_limit_reached(
+        &self,
+        username: &str,
+        now: u64,
+        policy: LockoutPolicy,
+    ) -> Result<Option<u64>, StoreError> {
+        let until = now.saturating_add(policy.lockout_secs);
+        let write = self
+            .update(
+                username,
+                "SET #failed = :zero, #locked = :until",
+                &format!("{EXISTS} AND {UNLOCKED} AND {LIMIT_FULL}"),
+                &[
+                    (":zero", number(0)),
+                    (":until", number(until)),
+                    (":now", number(now)),
+                    (":max", number(u64::from(policy.max_attempts))),
+                ],
+                false,
+            )
+            .await?;
+        match write {
+            Write::Applied(_) => Ok(Some(until)),
+            Write::ConditionFailed(None) => Err(StoreError::NotFound(username.to_string())),
+            Write::ConditionFailed(Some(_)) => Ok(None),
+        }
+    }
+
+    async fn record_successful_login(&self, username: &str, now: u64) -> Result<LoginRecorded, StoreError> {
+        let write = self
+            .update(
+                username,
+                "SET #failed = :zero",
+                &format!("{EXISTS} AND {UNLOCKED}"),
+                &[(":zero", number(0)), (":now", number(now))],
+                false,
+            )
+            .await?;
+        match write {
+            Write::Applied(_) => Ok(LoginRecorded::Reset),
+            Write::ConditionFailed(None) => Err(StoreError::NotFound(username.to_string())),
+            Write::ConditionFailed(Some(item)) => {
+                let until = user_from_item(&item)?.locked_until.unwrap_or(now);
+                Ok(LoginRecorded::Locked(until))
+            }
+        }
     }
 
     async fn replace_password_hash(&self, username: &str, expected: &str, new_hash: &str) -> Result<bool, StoreError> {

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{FailedLogin, LockoutPolicy, StoreError, UserChange, UserStore};
+use super::{LockoutPolicy, LoginRecorded, LoginStore, Reservation, StoreError, UserChange, UserDirectory, lockout};
 use crate::user::User;
 
 #[derive(Debug, Default)]
@@ -31,24 +31,6 @@ impl MemoryUserStore {
     }
 }
 
-/// The lockout state machine shared by the stores that hold a lock while they
-/// update (memory, and any embedded store).
-pub fn apply_failed_login(user: &mut User, now: u64, policy: LockoutPolicy) -> FailedLogin {
-    if let Some(until) = user.locked_until.filter(|&until| until > now) {
-        return FailedLogin::AlreadyLocked(until);
-    }
-    let count = user.failed_logins.saturating_add(1);
-    if count >= policy.max_attempts {
-        let until = now.saturating_add(policy.lockout_secs);
-        user.failed_logins = 0;
-        user.locked_until = Some(until);
-        FailedLogin::LockedNow(until)
-    } else {
-        user.failed_logins = count;
-        FailedLogin::Counted(count)
-    }
-}
-
 /// Applies an operator's change to a user record.
 pub fn apply_change(user: &mut User, change: UserChange) {
     match change {
@@ -63,7 +45,7 @@ pub fn apply_change(user: &mut User, change: UserChange) {
 }
 
 #[async_trait]
-impl UserStore for MemoryUserStore {
+impl UserDirectory for MemoryUserStore {
     async fn get_user(&self, username: &str) -> Result<Option<User>, StoreError> {
         Ok(self.users().get(username).cloned())
     }
@@ -90,18 +72,30 @@ impl UserStore for MemoryUserStore {
     async fn delete_user(&self, username: &str) -> Result<(), StoreError> {
         self.users().remove(username).map(|_| ()).ok_or_else(|| StoreError::NotFound(username.to_string()))
     }
+}
 
-    async fn record_failed_login(
+#[async_trait]
+impl LoginStore for MemoryUserStore {
+    async fn reserve_login_attempt(
         &self,
         username: &str,
         now: u64,
         policy: LockoutPolicy,
-    ) -> Result<FailedLogin, StoreError> {
-        self.with_user(username, |user| apply_failed_login(user, now, policy))
+    ) -> Result<Reservation, StoreError> {
+        Ok(lockout::reserve(self.users().get_mut(username), now, policy))
     }
 
-    async fn reset_failed_logins(&self, username: &str) -> Result<(), StoreError> {
-        self.with_user(username, |user| user.failed_logins = 0)
+    async fn lock_if_limit_reached(
+        &self,
+        username: &str,
+        now: u64,
+        policy: LockoutPolicy,
+    ) -> Result<Option<u64>, StoreError> {
+        self.with_user(username, |user| lockout::lock_if_limit_reached(user, now, policy))
+    }
+
+    async fn record_successful_login(&self, username: &str, now: u64) -> Result<LoginRecorded, StoreError> {
+        self.with_user(username, |user| lockout::record_success(user, now))
     }
 
     async fn replace_password_hash(&self, username: &str, expected: &str, new_hash: &str) -> Result<bool, StoreError> {

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use crate::user::User;
 
+pub mod lockout;
 pub mod memory;
 
 #[cfg(feature = "dynamodb")]
@@ -42,15 +43,27 @@ pub enum UserChange {
     Unlock,
 }
 
-/// What recording one failed login did.
+/// What reserving a login attempt found; see [`LoginStore::reserve_login_attempt`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reservation {
+    /// One attempt is taken: the user as stored after the reservation (its
+    /// `failed_logins` counts this attempt). Only now may the password be verified.
+    Granted(User),
+    /// No such user; nothing was written.
+    UnknownUser,
+    /// Locked until this epoch second: no password may be verified.
+    Locked(u64),
+    /// Every attempt of the window is taken by logins still being verified.
+    Busy,
+}
+
+/// What recording a right password found; see [`LoginStore::record_successful_login`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailedLogin {
-    /// Counted; the user is not locked. Holds the new count.
-    Counted(u32),
-    /// This failure reached the limit: the user is now locked until the given epoch second.
-    LockedNow(u64),
-    /// The user was already locked when the write happened; nothing was counted.
-    AlreadyLocked(u64),
+pub enum LoginRecorded {
+    /// The failed-login count is back to 0: the login may go on.
+    Reset,
+    /// Another attempt locked the user while this one was being verified.
+    Locked(u64),
 }
 
 /// The brute-force policy a failed login is recorded under.
@@ -61,9 +74,10 @@ pub struct LockoutPolicy {
     pub lockout_secs: u64,
 }
 
-/// The user table. Usernames passed in are already normalized (lowercased).
+/// The user table as operators see it (the admin CLI, the management API).
+/// Usernames passed in are already normalized (lowercased).
 #[async_trait]
-pub trait UserStore: Send + Sync {
+pub trait UserDirectory: Send + Sync {
     /// A strongly consistent read of one user.
     async fn get_user(&self, username: &str) -> Result<Option<User>, StoreError>;
 
@@ -78,23 +92,43 @@ pub trait UserStore: Send + Sync {
 
     /// Deletes a user; [`StoreError::NotFound`] if there is no such user.
     async fn delete_user(&self, username: &str) -> Result<(), StoreError>;
+}
 
-    /// Atomically counts one failed login, applied only while the user is
-    /// unlocked at `now`; the failure that reaches `policy.max_attempts` locks
-    /// the user for `policy.lockout_secs` and resets the count to 0. No
-    /// concurrent failure is lost. [`StoreError::NotFound`] if there is no such user.
-    async fn record_failed_login(
+/// The user table as a login uses it: each call is one atomic read-modify-write
+/// (one conditional `UpdateItem` on DynamoDB), so concurrent logins cannot
+/// race between a check and a write. See [`lockout`] for the rules.
+#[async_trait]
+pub trait LoginStore: Send + Sync {
+    /// Takes one of the user's login attempts, before any password is checked:
+    /// granted only while the user exists, is unlocked at `now` and has taken
+    /// fewer than `policy.max_attempts`. Also the login's only read of the user.
+    async fn reserve_login_attempt(
         &self,
         username: &str,
         now: u64,
         policy: LockoutPolicy,
-    ) -> Result<FailedLogin, StoreError>;
+    ) -> Result<Reservation, StoreError>;
 
-    /// After a successful login: `failed_logins` back to 0 (callers only call
-    /// this when it was not 0, to save a write).
-    async fn reset_failed_logins(&self, username: &str) -> Result<(), StoreError>;
+    /// After a wrong password: locks the user for `policy.lockout_secs` (and
+    /// starts a new window) if its attempts have reached the limit. Returns the
+    /// lock's end if this call locked. [`StoreError::NotFound`] if there is no such user.
+    async fn lock_if_limit_reached(
+        &self,
+        username: &str,
+        now: u64,
+        policy: LockoutPolicy,
+    ) -> Result<Option<u64>, StoreError>;
+
+    /// After a right password: the failed-login count back to 0, unless the
+    /// user was locked meanwhile. [`StoreError::NotFound`] if there is no such user.
+    async fn record_successful_login(&self, username: &str, now: u64) -> Result<LoginRecorded, StoreError>;
 
     /// Replaces the password hash only if it is still `expected`, so a
     /// concurrent password change wins over a rehash. Returns whether it applied.
     async fn replace_password_hash(&self, username: &str, expected: &str, new_hash: &str) -> Result<bool, StoreError>;
 }
+
+/// A store with both faces, as every backend here has.
+pub trait UserStore: UserDirectory + LoginStore {}
+
+impl<T: UserDirectory + LoginStore> UserStore for T {}

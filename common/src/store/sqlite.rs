@@ -15,27 +15,33 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::memory::{apply_change, apply_failed_login};
-use super::{FailedLogin, LockoutPolicy, StoreError, UserChange, UserStore};
-use crate::user::User;
+use super::memory::apply_change;
+use super::{LockoutPolicy, LoginRecorded, LoginStore, Reservation, StoreError, UserChange, UserDirectory, lockout};
+use crate::user::{User, validate_role};
 
 /// How long a writer waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// `PRAGMA user_version` of the schema below.
-const SCHEMA_VERSION: i64 = 1;
+/// The schema, one step per entry: `PRAGMA user_version` counts the steps a
+/// file has had, and opening it runs the rest, each in its own transaction.
+/// A change to the schema is a new entry at the end; entries never change.
+const MIGRATIONS: &[&str] = &[
+    // 1: the users.
+    "CREATE TABLE IF NOT EXISTS users (
+        username      TEXT PRIMARY KEY NOT NULL,
+        user_id       TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        roles         TEXT NOT NULL DEFAULT '[]',
+        disabled      INTEGER NOT NULL DEFAULT 0,
+        created_at    TEXT NOT NULL,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until  INTEGER
+    ) WITHOUT ROWID",
+    // 2: when the last login attempt was reserved (see store::lockout).
+    "ALTER TABLE users ADD COLUMN last_attempt_at INTEGER",
+];
 
-const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS users (
-    username      TEXT PRIMARY KEY NOT NULL,
-    user_id       TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    roles         TEXT NOT NULL DEFAULT '[]',
-    disabled      INTEGER NOT NULL DEFAULT 0,
-    created_at    TEXT NOT NULL,
-    failed_logins INTEGER NOT NULL DEFAULT 0,
-    locked_until  INTEGER
-) WITHOUT ROWID";
-
-const COLUMNS: &str = "username, user_id, password_hash, roles, disabled, created_at, failed_logins, locked_until";
+const COLUMNS: &str =
+    "username, user_id, password_hash, roles, disabled, created_at, failed_logins, locked_until, last_attempt_at";
 
 /// A [`UserStore`] in one SQLite file. Cheap to clone (the clones share the connection).
 #[derive(Clone)]
@@ -71,7 +77,8 @@ impl SqliteUserStore {
         }
         // With WAL, NORMAL is durable against application crashes and much faster than FULL.
         connection.pragma_update(None, "synchronous", "NORMAL").map_err(unavailable)?;
-        migrate(&connection, &path)?;
+        let mut connection = connection;
+        migrate(&mut connection, &path)?;
         Ok(Self { path, connection: Arc::new(Mutex::new(connection)) })
     }
 
@@ -97,18 +104,33 @@ impl SqliteUserStore {
         .map_err(|err| StoreError::Unavailable(format!("SQLite call did not complete: {err}")))?
     }
 
-    /// One read-modify-write of a user, in a `BEGIN IMMEDIATE` transaction.
+    /// One read-modify-write of a user, in a `BEGIN IMMEDIATE` transaction;
+    /// [`StoreError::NotFound`] if there is no such user.
     async fn modify<T, F>(&self, username: &str, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut User) -> T + Send + 'static,
     {
+        let missing = StoreError::NotFound(username.to_string());
+        self.modify_if_present(username, move |user| user.map(f).ok_or(missing)).await?
+    }
+
+    /// One read-modify-write in a `BEGIN IMMEDIATE` transaction, which takes
+    /// the write lock before it reads; `f` sees `None` for a missing user, and
+    /// then nothing is written.
+    async fn modify_if_present<T, F>(&self, username: &str, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Option<&mut User>) -> T + Send + 'static,
+    {
         let username = username.to_string();
         self.call(move |connection| {
             let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
-            let mut user = select_user(&tx, &username)?.ok_or_else(|| StoreError::NotFound(username.clone()))?;
-            let result = f(&mut user);
-            write_mutable_fields(&tx, &user)?;
+            let mut user = select_user(&tx, &username)?;
+            let result = f(user.as_mut());
+            if let Some(user) = &user {
+                write_mutable_fields(&tx, user)?;
+            }
             tx.commit().map_err(unavailable)?;
             Ok(result)
         })
@@ -130,17 +152,26 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
     }
 }
 
-fn migrate(connection: &Connection, path: &Path) -> Result<(), StoreError> {
+fn migrate(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let latest = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
     let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(unavailable)?;
-    if version > SCHEMA_VERSION {
+    if version > latest {
         return Err(StoreError::Unavailable(format!(
-            "{} has schema version {version}, newer than this program's {SCHEMA_VERSION}",
+            "{} has schema version {version}, newer than this program's {latest}",
             path.display()
         )));
     }
-    connection.execute_batch(SCHEMA).map_err(unavailable)?;
-    if version < SCHEMA_VERSION {
-        connection.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(unavailable)?;
+    for (done, step) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+        // The write lock first, so two processes opening one old file cannot
+        // both run a step; the second then finds it done.
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+        let current: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(unavailable)?;
+        if current > i64::try_from(done).unwrap_or(i64::MAX) {
+            continue;
+        }
+        tx.execute_batch(step).map_err(unavailable)?;
+        tx.pragma_update(None, "user_version", i64::try_from(done + 1).unwrap_or(i64::MAX)).map_err(unavailable)?;
+        tx.commit().map_err(unavailable)?;
     }
     Ok(())
 }
@@ -155,6 +186,7 @@ struct RawUser {
     created_at: String,
     failed_logins: i64,
     locked_until: Option<i64>,
+    last_attempt_at: Option<i64>,
 }
 
 fn raw_user(row: &Row<'_>) -> rusqlite::Result<RawUser> {
@@ -167,6 +199,7 @@ fn raw_user(row: &Row<'_>) -> rusqlite::Result<RawUser> {
         created_at: row.get(5)?,
         failed_logins: row.get(6)?,
         locked_until: row.get(7)?,
+        last_attempt_at: row.get(8)?,
     })
 }
 
@@ -175,11 +208,17 @@ impl RawUser {
         let invalid = |what: &str| StoreError::InvalidItem(format!("user {:?}: {what}", self.username));
         let roles: Vec<String> =
             serde_json::from_str(&self.roles).map_err(|_| invalid("roles is not a JSON array of strings"))?;
+        // The same rule as at creation, whatever wrote the row.
+        if roles.iter().any(|role| validate_role(role).is_err()) {
+            return Err(invalid("roles holds an invalid role name"));
+        }
         let failed_logins = u32::try_from(self.failed_logins).map_err(|_| invalid("failed_logins out of range"))?;
-        let locked_until = match self.locked_until {
-            None => None,
-            Some(until) => Some(u64::try_from(until).map_err(|_| invalid("locked_until is negative"))?),
+        let epoch = |value: Option<i64>, name: &str| match value {
+            None => Ok(None),
+            Some(at) => u64::try_from(at).map(Some).map_err(|_| invalid(&format!("{name} is negative"))),
         };
+        let locked_until = epoch(self.locked_until, "locked_until")?;
+        let last_attempt_at = epoch(self.last_attempt_at, "last_attempt_at")?;
         Ok(User {
             username: self.username,
             user_id: self.user_id,
@@ -189,6 +228,7 @@ impl RawUser {
             created_at: self.created_at,
             failed_logins,
             locked_until,
+            last_attempt_at,
         })
     }
 }
@@ -215,8 +255,8 @@ fn epoch(value: u64) -> i64 {
 /// Writes every field an update can change; identity fields stay as created.
 fn write_mutable_fields(tx: &Transaction<'_>, user: &User) -> Result<(), StoreError> {
     tx.execute(
-        "UPDATE users SET password_hash = ?2, roles = ?3, disabled = ?4, failed_logins = ?5, locked_until = ?6
-         WHERE username = ?1",
+        "UPDATE users SET password_hash = ?2, roles = ?3, disabled = ?4, failed_logins = ?5, locked_until = ?6,
+         last_attempt_at = ?7 WHERE username = ?1",
         params![
             user.username,
             user.password_hash,
@@ -224,6 +264,7 @@ fn write_mutable_fields(tx: &Transaction<'_>, user: &User) -> Result<(), StoreEr
             user.disabled,
             i64::from(user.failed_logins),
             user.locked_until.map(epoch),
+            user.last_attempt_at.map(epoch),
         ],
     )
     .map_err(unavailable)?;
@@ -231,7 +272,7 @@ fn write_mutable_fields(tx: &Transaction<'_>, user: &User) -> Result<(), StoreEr
 }
 
 #[async_trait]
-impl UserStore for SqliteUserStore {
+impl UserDirectory for SqliteUserStore {
     async fn get_user(&self, username: &str) -> Result<Option<User>, StoreError> {
         let username = username.to_string();
         self.call(move |connection| select_user(connection, &username)).await
@@ -240,7 +281,7 @@ impl UserStore for SqliteUserStore {
     async fn create_user(&self, user: &User) -> Result<(), StoreError> {
         let user = user.clone();
         self.call(move |connection| {
-            let sql = format!("INSERT INTO users ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+            let sql = format!("INSERT INTO users ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
             let inserted = connection.execute(
                 &sql,
                 params![
@@ -252,6 +293,7 @@ impl UserStore for SqliteUserStore {
                     user.created_at,
                     i64::from(user.failed_logins),
                     user.locked_until.map(epoch),
+                    user.last_attempt_at.map(epoch),
                 ],
             );
             match inserted {
@@ -290,18 +332,30 @@ impl UserStore for SqliteUserStore {
         })
         .await
     }
+}
 
-    async fn record_failed_login(
+#[async_trait]
+impl LoginStore for SqliteUserStore {
+    async fn reserve_login_attempt(
         &self,
         username: &str,
         now: u64,
         policy: LockoutPolicy,
-    ) -> Result<FailedLogin, StoreError> {
-        self.modify(username, move |user| apply_failed_login(user, now, policy)).await
+    ) -> Result<Reservation, StoreError> {
+        self.modify_if_present(username, move |user| lockout::reserve(user, now, policy)).await
     }
 
-    async fn reset_failed_logins(&self, username: &str) -> Result<(), StoreError> {
-        self.modify(username, |user| user.failed_logins = 0).await
+    async fn lock_if_limit_reached(
+        &self,
+        username: &str,
+        now: u64,
+        policy: LockoutPolicy,
+    ) -> Result<Option<u64>, StoreError> {
+        self.modify(username, move |user| lockout::lock_if_limit_reached(user, now, policy)).await
+    }
+
+    async fn record_successful_login(&self, username: &str, now: u64) -> Result<LoginRecorded, StoreError> {
+        self.modify(username, move |user| lockout::record_success(user, now)).await
     }
 
     async fn replace_password_hash(&self, username: &str, expected: &str, new_hash: &str) -> Result<bool, StoreError> {
@@ -365,27 +419,77 @@ mod tests {
         assert_eq!(mode, "wal");
     }
 
-    /// Two connections to one file, as the server and the CLI have: no
-    /// concurrent failure is lost.
+    /// Two connections to one file, as the server and the CLI have: no more
+    /// attempts are granted than the limit, and none is lost.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn failed_logins_from_two_connections_are_all_counted() {
+    async fn reservations_from_two_connections_stop_at_the_limit() {
         let dir = TempDir::new();
         let path = dir.0.join("users.db");
         let first = SqliteUserStore::open(&path).unwrap();
         let second = SqliteUserStore::open(&path).unwrap();
         first.create_user(&User::new("bob", "$argon2id$x".into(), vec![])).await.unwrap();
-        let policy = LockoutPolicy { max_attempts: 1000, lockout_secs: 60 };
+        let policy = LockoutPolicy { max_attempts: 25, lockout_secs: 60 };
         let mut tasks = Vec::new();
         for store in [first.clone(), second.clone()] {
             for _ in 0..20 {
                 let store = store.clone();
-                tasks.push(tokio::spawn(async move { store.record_failed_login("bob", 1, policy).await }));
+                tasks.push(tokio::spawn(async move { store.reserve_login_attempt("bob", 1, policy).await }));
             }
         }
+        let mut granted = 0;
         for task in tasks {
-            assert!(matches!(task.await.unwrap().unwrap(), FailedLogin::Counted(_)));
+            match task.await.unwrap().unwrap() {
+                Reservation::Granted(_) => granted += 1,
+                Reservation::Busy => {}
+                other => panic!("{other:?}"),
+            }
         }
-        assert_eq!(second.get_user("bob").await.unwrap().unwrap().failed_logins, 40);
+        assert_eq!(granted, 25);
+        assert_eq!(second.get_user("bob").await.unwrap().unwrap().failed_logins, 25);
+    }
+
+    #[tokio::test]
+    async fn a_row_with_an_invalid_role_is_an_invalid_item() {
+        let dir = TempDir::new();
+        let path = dir.0.join("users.db");
+        let store = SqliteUserStore::open(&path).unwrap();
+        store.create_user(&User::new("mallory", "$argon2id$x".into(), vec!["viewer".into()])).await.unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .execute("UPDATE users SET roles = '[\"viewer,admin\"]' WHERE username = 'mallory'", [])
+            .unwrap();
+        let policy = LockoutPolicy { max_attempts: 5, lockout_secs: 60 };
+        for result in [
+            store.get_user("mallory").await.map(|_| ()),
+            store.reserve_login_attempt("mallory", 1, policy).await.map(|_| ()),
+            store.list_users().await.map(|_| ()),
+        ] {
+            assert!(matches!(&result, Err(StoreError::InvalidItem(m)) if m.contains("role")), "{result:?}");
+        }
+    }
+
+    /// A file written by the first version of the schema gains the new column
+    /// and keeps its users.
+    #[tokio::test]
+    async fn an_old_file_is_migrated() {
+        let dir = TempDir::new();
+        let path = dir.0.join("users.db");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(MIGRATIONS[0]).unwrap();
+        old.pragma_update(None, "user_version", 1).unwrap();
+        old.execute(
+            "INSERT INTO users (username, user_id, password_hash, roles, created_at, failed_logins)
+             VALUES ('old', 'id-1', '$argon2id$x', '[\"admin\"]', '2026-01-01T00:00:00Z', 2)",
+            [],
+        )
+        .unwrap();
+        drop(old);
+        let store = SqliteUserStore::open(&path).unwrap();
+        let user = store.get_user("old").await.unwrap().unwrap();
+        assert_eq!((user.roles, user.failed_logins, user.last_attempt_at), (vec!["admin".to_string()], 2, None));
+        let version: i64 =
+            Connection::open(&path).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
     }
 
     #[tokio::test]

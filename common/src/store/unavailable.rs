@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{FailedLogin, LockoutPolicy, StoreError, UserChange, UserStore};
+use super::{LockoutPolicy, LoginRecorded, LoginStore, Reservation, StoreError, UserChange, UserDirectory};
 use crate::user::User;
 
 #[derive(Debug, Default)]
@@ -14,7 +14,7 @@ fn down<T>() -> Result<T, StoreError> {
 }
 
 #[async_trait]
-impl UserStore for UnavailableStore {
+impl UserDirectory for UnavailableStore {
     async fn get_user(&self, _: &str) -> Result<Option<User>, StoreError> {
         down()
     }
@@ -30,10 +30,17 @@ impl UserStore for UnavailableStore {
     async fn delete_user(&self, _: &str) -> Result<(), StoreError> {
         down()
     }
-    async fn record_failed_login(&self, _: &str, _: u64, _: LockoutPolicy) -> Result<FailedLogin, StoreError> {
+}
+
+#[async_trait]
+impl LoginStore for UnavailableStore {
+    async fn reserve_login_attempt(&self, _: &str, _: u64, _: LockoutPolicy) -> Result<Reservation, StoreError> {
         down()
     }
-    async fn reset_failed_logins(&self, _: &str) -> Result<(), StoreError> {
+    async fn lock_if_limit_reached(&self, _: &str, _: u64, _: LockoutPolicy) -> Result<Option<u64>, StoreError> {
+        down()
+    }
+    async fn record_successful_login(&self, _: &str, _: u64) -> Result<LoginRecorded, StoreError> {
         down()
     }
     async fn replace_password_hash(&self, _: &str, _: &str, _: &str) -> Result<bool, StoreError> {

@@ -15,7 +15,7 @@ const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 const OLD_SECRET: &[u8] = b"an-older-key-that-was-rotated-out-of-signing";
 const NOW: u64 = 1_700_000_000;
 
-/// The previous implementation, verbatim apart from its packaging.
+/// The previous implementation, verbatim apart from its packaging and the role rule added since.
 struct Reference {
     current_kid: String,
     keys: HashMap<String, DecodingKey>,
@@ -82,6 +82,10 @@ impl Reference {
         }
         if claims.iat > now.saturating_add(leeway) {
             return Err(TokenError::IssuedInFuture);
+        }
+        // The one rule added since: every role a valid role name.
+        if claims.roles.iter().any(|role| crate::user::validate_role(role).is_err()) {
+            return Err(TokenError::InvalidClaims);
         }
         Ok(claims)
     }

@@ -281,6 +281,20 @@ fn mistyped_claims_are_refused() {
     }
 }
 
+/// A validly signed token whose roles could never have been issued: a comma
+/// would split into two roles in the authorizer context.
+#[test]
+fn roles_that_are_not_role_names_are_refused() {
+    for roles in [json!(["viewer,admin"]), json!(["admin", ""]), json!(["a b"]), json!(["*"])] {
+        let mut claims = good_claims();
+        claims["roles"] = roles.clone();
+        assert_eq!(verifier().verify(&forge(hs256_kid("k1"), claims), NOW), Err(TokenError::InvalidClaims), "{roles}");
+    }
+    let mut claims = good_claims();
+    claims["roles"] = json!([]);
+    assert!(verifier().verify(&forge(hs256_kid("k1"), claims), NOW).is_ok(), "no roles at all is fine");
+}
+
 #[test]
 fn duplicate_keys_are_refused() {
     let header = hs256_kid("k1").to_string();

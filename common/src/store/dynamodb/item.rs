@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{Item, attr};
 use crate::store::StoreError;
-use crate::user::User;
+use crate::user::{User, validate_role};
 
 pub fn user_to_item(user: &User) -> Item {
     let roles = user.roles.iter().cloned().map(AttributeValue::S).collect();
@@ -19,6 +19,7 @@ pub fn user_to_item(user: &User) -> Item {
     ])
     .into_iter()
     .chain(user.locked_until.map(|t| (attr::LOCKED_UNTIL.to_string(), AttributeValue::N(t.to_string()))))
+    .chain(user.last_attempt_at.map(|t| (attr::LAST_ATTEMPT_AT.to_string(), AttributeValue::N(t.to_string()))))
     .collect()
 }
 
@@ -33,17 +34,19 @@ pub fn user_from_item(item: &Item) -> Result<User, StoreError> {
         Some(_) => Err(invalid(&format!("attribute {name} is not a non-empty string (S)"))),
         None => Err(invalid(&format!("attribute {name} is missing"))),
     };
+    // Every role read is checked with the rule used at creation, whatever the
+    // attribute's type: a comma would split into two roles in the authorizer context.
+    let role = |role: &AttributeValue| match role {
+        AttributeValue::S(name) if validate_role(name).is_ok() => Ok(name.clone()),
+        _ => Err(invalid("attribute roles holds something other than a valid role name")),
+    };
     let roles = match item.get(attr::ROLES) {
         None | Some(AttributeValue::Null(_)) => Vec::new(),
-        Some(AttributeValue::L(list)) => list
-            .iter()
-            .map(|role| match role {
-                AttributeValue::S(s) if !s.contains(',') => Ok(s.clone()),
-                _ => Err(invalid("attribute roles must be a list of strings without commas")),
-            })
-            .collect::<Result<_, _>>()?,
+        Some(AttributeValue::L(list)) => list.iter().map(role).collect::<Result<_, _>>()?,
         // A string set is what some tools write for "a list of strings".
-        Some(AttributeValue::Ss(set)) => set.clone(),
+        Some(AttributeValue::Ss(set)) => {
+            set.iter().map(|name| role(&AttributeValue::S(name.clone()))).collect::<Result<_, _>>()?
+        }
         Some(_) => return Err(invalid("attribute roles must be a list (L) of strings")),
     };
     let disabled = match item.get(attr::DISABLED) {
@@ -58,16 +61,19 @@ pub fn user_from_item(item: &Item) -> Result<User, StoreError> {
         }
         Some(_) => return Err(invalid("attribute failed_logins must be a number (N)")),
     };
-    let locked_until = match item.get(attr::LOCKED_UNTIL) {
-        None | Some(AttributeValue::Null(_)) => None,
+    let epoch = |name: &str| match item.get(name) {
+        None | Some(AttributeValue::Null(_)) => Ok(None),
         Some(AttributeValue::N(n)) => {
-            Some(n.parse().map_err(|_| invalid("attribute locked_until is not whole epoch seconds"))?)
+            n.parse().map(Some).map_err(|_| invalid(&format!("attribute {name} is not whole epoch seconds")))
         }
-        Some(_) => return Err(invalid("attribute locked_until must be a number (N)")),
+        Some(_) => Err(invalid(&format!("attribute {name} must be a number (N)"))),
     };
+    let locked_until = epoch(attr::LOCKED_UNTIL)?;
+    let last_attempt_at = epoch(attr::LAST_ATTEMPT_AT)?;
     Ok(User {
         failed_logins,
         locked_until,
+        last_attempt_at,
         user_id: string(attr::USER_ID)?,
         password_hash: string(attr::PASSWORD_HASH)?,
         created_at: string(attr::CREATED_AT)?,
@@ -98,6 +104,7 @@ mod tests {
             created_at: "2026-11-28T17:00:00Z".into(),
             failed_logins: 2,
             locked_until: Some(1_700_000_900),
+            last_attempt_at: Some(1_700_000_000),
         }
     }
 
@@ -108,6 +115,7 @@ mod tests {
         no_roles.roles.clear();
         no_roles.disabled = true;
         no_roles.locked_until = None;
+        no_roles.last_attempt_at = None;
         assert_eq!(user_from_item(&user_to_item(&no_roles)).unwrap(), no_roles);
     }
 
@@ -121,12 +129,20 @@ mod tests {
     }
 
     #[test]
+    fn a_string_set_of_valid_roles_is_read() {
+        let mut item = user_to_item(&user());
+        item.insert(attr::ROLES.to_string(), AttributeValue::Ss(vec!["admin".into(), "dev".into()]));
+        assert_eq!(user_from_item(&item).unwrap().roles, ["admin", "dev"]);
+    }
+
+    #[test]
     fn absent_roles_and_disabled_have_defaults() {
         let mut item = user_to_item(&user());
         item.remove(attr::ROLES);
         item.remove(attr::DISABLED);
         item.remove(attr::FAILED_LOGINS);
         item.remove(attr::LOCKED_UNTIL);
+        item.remove(attr::LAST_ATTEMPT_AT);
         let read = user_from_item(&item).unwrap();
         assert!(read.roles.is_empty());
         assert!(!read.disabled);
@@ -141,6 +157,10 @@ mod tests {
             (attr::ROLES, AttributeValue::S("admin".into())),
             (attr::ROLES, AttributeValue::L(vec![AttributeValue::N("1".into())])),
             (attr::ROLES, AttributeValue::L(vec![AttributeValue::S("a,b".into())])),
+            (attr::ROLES, AttributeValue::L(vec![AttributeValue::S(String::new())])),
+            (attr::ROLES, AttributeValue::Ss(vec!["viewer,admin".into()])),
+            (attr::ROLES, AttributeValue::Ss(vec!["viewer".into(), "a b".into()])),
+            (attr::LAST_ATTEMPT_AT, AttributeValue::S("now".into())),
             (attr::DISABLED, AttributeValue::S("true".into())),
             (attr::FAILED_LOGINS, AttributeValue::N("-1".into())),
             (attr::LOCKED_UNTIL, AttributeValue::S("soon".into())),
