@@ -64,5 +64,5 @@ step "node --test deploy/"
 node --test deploy/
 
 step "the deploy commands, offline: deploy/deploy_test.py"
-# Its own timeouts: DEPLOY_TEST_TIMEOUT seconds per command (default 300).
+# Its own timeouts: DEPLOY_TEST_TIMEOUT seconds per command (default 180).
 "$VENV/bin/python" deploy/deploy_test.py

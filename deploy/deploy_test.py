@@ -34,7 +34,7 @@ from a list here. `serverless deploy --package` deletes the package directory
 when it succeeds (osls treats it as a temporary copy): the package is saved
 first and put back at the end.
 
-Every wait has a timeout (DEPLOY_TEST_TIMEOUT seconds per command, default 300),
+Every wait has a timeout (DEPLOY_TEST_TIMEOUT seconds per command, default 180),
 and moto's log and each command's output are kept in target/deploy-test/.
 """
 
@@ -59,7 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / ".serverless"
 WORK = ROOT / "target" / "deploy-test"
 SAVED_PACKAGE = WORK / "package"
-TIMEOUT = float(os.environ.get("DEPLOY_TEST_TIMEOUT", "300"))
+TIMEOUT = float(os.environ.get("DEPLOY_TEST_TIMEOUT", "180"))
 
 # Resource types in the template that moto 5.2.5's CloudFormation skips with
 # "No Moto CloudFormation support for ..." (the stack still completes). The
@@ -168,7 +168,8 @@ class Moto:
         sts = self.client("sts", region)
         deadline = time.monotonic() + timeout
         while True:
-            check(self.process.poll() is None, f"moto exited with {self.process.returncode}: see {self.log.name}")
+            if self.process.poll() is not None:
+                raise Failure(f"moto exited with {self.process.returncode}:\n{tail(Path(self.log.name).read_text())}")
             try:
                 sts.get_caller_identity()
                 return
@@ -203,7 +204,7 @@ def serverless(args, endpoint, log_name):
         AWS_EC2_METADATA_DISABLED="true", SLS_TELEMETRY_DISABLED="1", SLS_NOTIFICATIONS_MODE="off",
         CARGO_LAMBDA_SKIP_BUILD="1",
     )
-    command = ["npx", "--no", "--", "serverless", *args, "--stage", PKG.stage, "--region", PKG.region]
+    command = ["npx", "--no", "--", "serverless", *args, "--stage", PKG.stage, "--region", PKG.region, "--verbose"]
     print(f"    $ {' '.join(command[3:])}   (AWS_ENDPOINT_URL={endpoint})", flush=True)
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -415,6 +416,7 @@ def check_function_code(moto):
 
 def main():
     global PKG
+    started = time.monotonic()
     # Only the endpoints and credentials given here: none from the caller's
     # environment (scripts/test.sh exports AWS_ENDPOINT_URL_DYNAMODB, for one).
     for name in [n for n in os.environ if n.startswith("AWS_")]:
@@ -474,6 +476,7 @@ def main():
 
     for name in not_run:
         print(f"not run (needs the step that failed): {name}")
+    print(f"deploy test: {time.monotonic() - started:.0f} s")
     print(f"deploy: {len(passed)} passed, {len(failed) + len(not_run)} failed")
     return 1 if failed else 0
 
