@@ -114,6 +114,11 @@ def references(value, out=None):
     return out
 
 
+def saved(path):
+    """An artifact inside .serverless is read from the saved copy: deploy --package deletes .serverless."""
+    return SAVED_PACKAGE / path.relative_to(PACKAGE) if path.is_relative_to(PACKAGE) else path
+
+
 class Package:
     """What `serverless package` produced: the state file and the template."""
 
@@ -136,10 +141,13 @@ class Package:
             artifact = (fn.get("package") or {}).get("artifact")
             if fn.get("image") or not artifact:
                 continue
-            path = (ROOT / artifact).resolve()
+            path = saved((ROOT / artifact).resolve())
             check(path.is_file(), f"{name}: artifact {path} is missing")
             self.functions[name] = (fn["name"], path)
         check(self.functions, "the package lists no function artifact")
+        # The service-wide zip, if osls packaged any function that way.
+        service_artifact = self.state["package"].get("artifact")
+        self.service_artifact = saved(directory / service_artifact) if service_artifact else None
         self.resources = self.template["Resources"]
         self.outputs = self.template.get("Outputs", {})
 
@@ -360,6 +368,8 @@ def check_uploads(moto):
         keys |= {o["Key"][len(prefix):] for o in page.get("Contents", [])}
     zips = {artifact.name: artifact for _, artifact in PKG.functions.values()}
     check(len(zips) == len(PKG.functions), "two functions share an artifact file name: they would overwrite each other")
+    if PKG.service_artifact:
+        zips[PKG.service_artifact.name] = PKG.service_artifact
     expected = set(zips) | {"compiled-cloudformation-template.json", "serverless-state.json"}
     check(keys == expected, f"s3://{bucket}/{prefix}: {sorted(keys)}, expected {sorted(expected)}")
     for name, artifact in sorted(zips.items()):
@@ -422,10 +432,16 @@ def main():
     for name in [n for n in os.environ if n.startswith("AWS_")]:
         del os.environ[name]
     WORK.mkdir(parents=True, exist_ok=True)
-    PKG = Package(PACKAGE)
-    if SAVED_PACKAGE.exists():
-        shutil.rmtree(SAVED_PACKAGE)
-    shutil.copytree(PACKAGE, SAVED_PACKAGE)
+    try:
+        check((PACKAGE / "serverless-state.json").exists(),
+              f"{PACKAGE} holds no package: run `npx serverless package` first (deploy/check.sh does)")
+        if SAVED_PACKAGE.exists():
+            shutil.rmtree(SAVED_PACKAGE)
+        shutil.copytree(PACKAGE, SAVED_PACKAGE)
+        PKG = Package(PACKAGE)
+    except Failure as failure:
+        print(f"FAIL {failure}\ndeploy: 0 passed, 1 failed")
+        return 1
     print(f"deploy test: stack {PKG.stack}, stage {PKG.stage}, {PKG.region}; "
           f"functions {', '.join(PKG.functions)}", flush=True)
 
