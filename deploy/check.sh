@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Offline check of the deployment, no AWS account needed:
 #   1. npm ci (osls, pinned in package-lock.json)
-#   2. cargo-lambda and cfn-lint (pinned) in the virtualenv $VENV (default .venv)
+#   2. the pinned Python tools of scripts/requirements-test.txt (cargo-lambda,
+#      cfn-lint, moto) in the virtualenv $VENV (default .venv)
 #   3. the aarch64 Rust target
 #   4. `serverless package` with no AWS credentials: the cargo-lambda plugin
 #      cross-builds the three functions once (several minutes when cold)
 #   5. cfn-lint on the generated template: errors fail, warnings are shown
 #   6. node --test deploy/: the template and the zips, and the plugin
+#   7. deploy/deploy_test.py: the deploy commands themselves, from that package,
+#      with dummy credentials: `serverless deploy --package .serverless` with
+#      every connection refused must fail at its first AWS call; then deploy,
+#      deploy again, deploy function and remove against moto's server (all
+#      services, on 127.0.0.1), checking what each must do
 #
 # Usage: bash deploy/check.sh            (from anywhere in the repo)
 #        VENV=/path/to/venv bash deploy/check.sh
@@ -25,9 +31,12 @@ step "npm ci"
 npm ci --no-audit --no-fund
 
 step "Python tools in $VENV"
-if [ ! -x "$VENV/bin/cargo-lambda" ] || [ ! -x "$VENV/bin/cfn-lint" ]; then
+# The same pinned list and the same marker as scripts/test.sh: installed once.
+requirements=scripts/requirements-test.txt
+if ! cmp -s "$requirements" "$VENV/.requirements-test.txt" 2>/dev/null; then
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet 'cargo-lambda==1.9.2' 'cfn-lint==1.58.0'
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$VENV/.requirements-test.txt"
 fi
 PATH="$(cd "$VENV/bin" && pwd):$PATH"
 export PATH
@@ -53,3 +62,7 @@ echo "cfn-lint: no errors"
 
 step "node --test deploy/"
 node --test deploy/
+
+step "the deploy commands, offline: deploy/deploy_test.py"
+# Its own timeouts: DEPLOY_TEST_TIMEOUT seconds per command (default 180).
+"$VENV/bin/python" deploy/deploy_test.py

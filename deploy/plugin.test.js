@@ -79,6 +79,10 @@ test('one build per architecture, unique artifact per function', async (t) => {
   assert.equal(functions.checkToken.package.artifact, path.join('target/lambda/arm64/check-token-arm64.zip'));
   assert.equal(functions.hello.package.artifact, path.join('target/lambda/x86_64/hello-x86_64.zip'));
   assert.equal(functions.node.package, undefined, 'non-Rust functions are left alone');
+  // `serverless deploy` looks for the service-wide zip unless `individually`.
+  for (const name of ['authenticate', 'checkToken', 'hello']) {
+    assert.equal(functions[name].package.individually, true, `${name} is packaged individually`);
+  }
   assert.equal(
     fs.readFileSync(path.join(dir, functions.checkToken.package.artifact), 'utf8'),
     'zip of check-token in target/lambda/arm64\n'
@@ -100,6 +104,7 @@ test('deploy function -f builds only that function', async (t) => {
     'lambda build --release --output-format zip --arm64 --lambda-dir target/lambda/arm64 --bin check-token',
   ]);
   assert.ok(functions.checkToken.package.artifact);
+  assert.equal(functions.checkToken.package.individually, true);
   assert.equal(functions.authenticate.package, undefined);
 });
 
@@ -115,7 +120,7 @@ test('a function with its own artifact is not built', async (t) => {
   const { make, builds } = setup(t, { functions });
   await make().hooks['before:package:createDeploymentArtifacts']();
   assert.deepEqual(builds(), []);
-  assert.equal(functions.hello.package.artifact, 'prebuilt/hello.zip');
+  assert.deepEqual(functions.hello.package, { artifact: 'prebuilt/hello.zip' }, 'left as configured');
 });
 
 test('missing cargo-lambda: says what to install', async (t) => {
@@ -140,4 +145,5 @@ test('CARGO_LAMBDA_SKIP_BUILD uses existing zips and fails if one is missing', a
   await make().hooks['before:package:createDeploymentArtifacts']();
   assert.deepEqual(builds(), [], 'nothing was built');
   assert.equal(functions.hello.package.artifact, path.join('target/lambda/x86_64/hello-x86_64.zip'));
+  assert.equal(functions.hello.package.individually, true);
 });

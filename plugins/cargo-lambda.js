@@ -20,6 +20,14 @@
 // artifacts under their file name, so three `bootstrap.zip` would overwrite each
 // other in S3: each artifact needs its own name.
 //
+// Each function it builds gets package.artifact = its zip AND
+// package.individually = true. Without `individually` (function or service
+// level), `serverless deploy` checks for the service-wide <service>.zip before
+// it uploads anything, and packaging never made one (every function has its own
+// artifact): the deploy fails with "No <service>.zip file found in the package
+// path you provided". Set per function, not service-wide, so that the other
+// functions of a mixed project (e.g. Node.js) keep their usual packaging.
+//
 // Hooks:
 //   before:package:createDeploymentArtifacts  `serverless package` / `deploy`: all functions
 //   before:deploy:function:packageFunction    `serverless deploy function -f NAME`: that one
@@ -111,7 +119,7 @@ class CargoLambdaPlugin {
       if (!fs.existsSync(path.join(serviceDir, zip))) {
         throw this.fail(`Function "${name}": ${zip} is missing; build it (unset CARGO_LAMBDA_SKIP_BUILD)`);
       }
-      fn.package = { ...fn.package, artifact: zip };
+      fn.package = { ...fn.package, artifact: zip, individually: true };
       this.log.info(`cargo-lambda: ${name} -> ${zip}${skip ? ' (prebuilt, CARGO_LAMBDA_SKIP_BUILD)' : ''}`);
     }
   }

@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh clone: installs what the tests need into a
 # git-ignored virtualenv, starts a local DynamoDB-compatible server (moto) on
 # 127.0.0.1, runs formatting, lint and every test, stops the server, then checks
-# the deployment offline (deploy/check.sh: serverless package, cfn-lint, template tests).
+# the deployment offline (deploy/check.sh: serverless package, cfn-lint, template
+# tests, then the deploy commands themselves against a second, all-services moto).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
