@@ -179,8 +179,6 @@ pub struct Args {
 
 /// The binary: opens the store, settles the JWT secret, serves until Ctrl-C.
 pub async fn run(args: Args) -> Result<(), StartupError> {
-    // The handlers log through tracing, as on Lambda (AWS_LAMBDA_LOG_LEVEL / RUST_LOG).
-    lambda_http::tracing::init_default_subscriber();
     let secret_note = local_secret(&args)?;
     let store = Store::open(&args.store, &process_env).await?;
     let lookup = {
