@@ -35,6 +35,7 @@ async fn run(cli: &Cli) -> Result<(), AdminError> {
     let store = Store::open(&cli.store, &process_env).await.map_err(|err| match err {
         OpenError::Config(err) => AdminError::Invalid(err.to_string()),
         OpenError::Store(err) => AdminError::from(err),
+        OpenError::Untrusted(err) => AdminError::Other(err.to_string()),
     })?;
     commands::run(&cli.command, &store, &mut io).await
 }

@@ -245,3 +245,77 @@ async fn at_trace_the_dynamodb_store_logs_no_secret() {
     add_user(&store, "alice", &["admin"]).await;
     no_secret_at_trace(&store, &data, &["--store", "dynamodb"], &[("USERS_TABLE", &table)]).await;
 }
+
+/// Runs the binary on this data folder until it exits (it must refuse to start).
+fn refused_start(data: &std::path::Path, env: &[(&str, &str)]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_local-api"));
+    command.args(["--port", "0"]).env("LOCAL_DATA_DIR", data).env_remove("JWT_SECRET").envs(env.iter().copied());
+    let (sender, exited) = mpsc::channel();
+    let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = child.id();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = BufReader::new(stderr).read_to_string(&mut text);
+        let _ = sender.send((child.wait().unwrap(), text));
+    });
+    let Ok((status, stderr)) = exited.recv_timeout(Duration::from_secs(30)) else {
+        // Our own child, by PID: it started serving instead of refusing.
+        let _ = Command::new("kill").args(["-INT", &pid.to_string()]).status();
+        panic!("local-api started on an untrusted data folder {}", data.display());
+    };
+    assert!(!status.success(), "{status}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("local-api: "), "{stderr}");
+    stderr
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refuses_a_data_folder_secret_or_database_others_can_touch() {
+    use std::os::unix::fs::PermissionsExt;
+    let chmod = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let dir = TempDir::new();
+    let data = dir.path().join(".local");
+    let store = Store::open(&StoreArgs::embedded(&data), &|_| None).await.unwrap();
+    drop(store);
+    let secret = data.join("jwt-secret");
+    std::fs::write(&secret, format!("{}\n", "ab".repeat(32))).unwrap();
+    chmod(&secret, 0o600);
+
+    for mode in [0o755, 0o750, 0o707] {
+        chmod(&data, mode);
+        let message = refused_start(&data, &[]);
+        assert!(message.contains(&format!("run `chmod 700 {}`", data.display())), "{message}");
+        // The same with the secret from the environment: the database's folder is checked too.
+        let message = refused_start(&data, &[("JWT_SECRET", &"cd".repeat(32))]);
+        assert!(message.contains(&format!("run `chmod 700 {}`", data.display())), "{message}");
+    }
+    chmod(&data, 0o700);
+
+    for mode in [0o644, 0o666] {
+        chmod(&secret, mode);
+        let message = refused_start(&data, &[]);
+        assert!(message.contains(&format!("the JWT secret file {} is open", secret.display())), "{message}");
+        assert!(message.contains(&format!("run `chmod 600 {}`", secret.display())), "{message}");
+        assert!(message.contains("delete it to generate a new secret"), "{message}");
+    }
+    chmod(&secret, 0o600);
+
+    // A planted link is not followed, even to a private file holding a valid secret.
+    let planted = dir.path().join("planted-secret");
+    std::fs::rename(&secret, &planted).unwrap();
+    std::os::unix::fs::symlink(&planted, &secret).unwrap();
+    let message = refused_start(&data, &[]);
+    assert!(message.contains(&format!("{} is a symbolic link", secret.display())), "{message}");
+    std::fs::remove_file(&secret).unwrap();
+    std::fs::rename(&planted, &secret).unwrap();
+
+    let database = data.join("users.sqlite3");
+    chmod(&database, 0o644);
+    let message = refused_start(&data, &[("JWT_SECRET", &"cd".repeat(32))]);
+    assert!(message.contains(&format!("the user database file {} is open", database.display())), "{message}");
+    assert!(message.contains(&format!("run `chmod 600 {}`", database.display())), "{message}");
+}
