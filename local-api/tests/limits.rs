@@ -26,7 +26,6 @@ async fn a_client_that_stops_mid_headers_is_disconnected() {
 
     let closed = tokio::time::timeout(BOUND, async {
         let mut received = Vec::new();
-        // The server may answer 408 before closing; the connection must end either way.
         loop {
             let mut buffer = [0u8; 1024];
             match slow.read(&mut buffer).await {
@@ -37,8 +36,8 @@ async fn a_client_that_stops_mid_headers_is_disconnected() {
     })
     .await;
     let received = closed.unwrap_or_else(|_| panic!("the connection is still open after {BOUND:?}"));
-    let text = String::from_utf8_lossy(&received);
-    assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+    // hyper closes without an answer: the client never finished a request.
+    assert_eq!(String::from_utf8_lossy(&received), "");
     assert!(api.log_lines().iter().all(|line| !line.contains("/hello 200")), "{:?}", api.log_lines());
 }
 
