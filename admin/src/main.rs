@@ -6,6 +6,8 @@ use common::config::process_env;
 use local_api::store::{OpenError, Store};
 
 fn main() -> ExitCode {
+    // Standard output is the commands' own (`secret` prints a key there): logs go to stderr, warnings and up.
+    common::logging::init_with_writer(common::logging::LevelFilter::WARN, std::io::stderr);
     let cli = Cli::parse();
     let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -33,6 +35,7 @@ async fn run(cli: &Cli) -> Result<(), AdminError> {
     let store = Store::open(&cli.store, &process_env).await.map_err(|err| match err {
         OpenError::Config(err) => AdminError::Invalid(err.to_string()),
         OpenError::Store(err) => AdminError::from(err),
+        OpenError::Untrusted(err) => AdminError::Other(err.to_string()),
     })?;
     commands::run(&cli.command, &store, &mut io).await
 }

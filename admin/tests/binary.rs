@@ -114,3 +114,34 @@ fn the_dynamodb_store_from_init_to_delete() {
     assert_fails(&run(&["users", "show", "alice"], ""), 4, "not found");
     assert!(!dir.path().join("users.sqlite3").exists(), "the DynamoDB store writes nothing locally");
 }
+
+#[cfg(unix)]
+#[test]
+fn refuses_a_data_folder_or_database_others_can_touch() {
+    use std::os::unix::fs::PermissionsExt;
+    let chmod = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let dir = TempDir::new();
+    let data = dir.path().join("data");
+    let added = admin(&data, &["users", "add", "alice", "--password-stdin"], &format!("{PASSWORD}\n"), &[]);
+    assert_eq!(code(&added), 0, "{}", stderr(&added));
+
+    for mode in [0o755, 0o770, 0o701] {
+        chmod(&data, mode);
+        let refused = admin(&data, &["users", "list"], "", &[]);
+        assert_fails(&refused, 1, &format!("the data folder {} is open to its group or others", data.display()));
+        assert!(stderr(&refused).contains(&format!("run `chmod 700 {}`", data.display())), "{}", stderr(&refused));
+        assert!(stdout(&refused).is_empty());
+    }
+    chmod(&data, 0o700);
+
+    let database = data.join("users.sqlite3");
+    for mode in [0o644, 0o666, 0o640] {
+        chmod(&database, mode);
+        let refused = admin(&data, &["users", "add", "bob", "--password-stdin"], &format!("{PASSWORD}\n"), &[]);
+        assert_fails(&refused, 1, &format!("run `chmod 600 {}`", database.display()));
+    }
+    chmod(&database, 0o600);
+    assert_eq!(code(&admin(&data, &["users", "show", "alice"], "", &[])), 0);
+}

@@ -5,7 +5,6 @@
 //! local API all go through [`Authenticate::handle`].
 
 mod handler;
-pub mod logging;
 mod login;
 
 pub use common::credentials::{Credentials, CredentialsError, from_basic_header, from_json_body};

@@ -8,7 +8,7 @@ use lambda_http::{Error, run, service_fn, tracing};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    authenticate::logging::init();
+    common::logging::init(common::logging::LevelFilter::INFO);
     let (config, table) = match AuthenticateConfig::from_lookup(&process_env)
         .and_then(|config| Ok((config, users_table(&process_env)?)))
     {

@@ -16,6 +16,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use check_token::Authorizer;
 use common::config::{AuthenticateConfig, CheckTokenConfig, HelloConfig};
+use common::logging::{LevelFilter, LogSettings};
 use common::password::PasswordHasher;
 use common::store::UserChange;
 use common::store::UserStore;
@@ -69,9 +70,11 @@ async fn no_handler_path_logs_or_returns_a_secret() {
     let captured = Captured::default();
     let writer = captured.clone();
     // The production logging set-up, at the most verbose level an operator could pick.
-    authenticate::logging::init_with_writer(authenticate::logging::filter(Some("trace")), false, move || {
+    let settings = LogSettings { directives: Some("trace".into()), json: false };
+    tracing::subscriber::set_global_default(common::logging::subscriber(&settings, LevelFilter::INFO, move || {
         writer.clone()
-    });
+    }))
+    .unwrap();
 
     let mut forbidden: Vec<String> = vec![SECRET.into(), PASSWORD.into(), WRONG_PASSWORD.into()];
     let mut bodies = Vec::new();

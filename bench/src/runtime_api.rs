@@ -159,6 +159,9 @@ pub struct FunctionSpec {
     pub env: Vec<(String, String)>,
     /// The CPUs it may run on (`None`: those of the harness).
     pub cpus: Option<Vec<usize>>,
+    /// Keep everything it prints, for [`FunctionProcess::finish`] (tests);
+    /// otherwise only the last lines, to explain failures.
+    pub keep_output: bool,
 }
 
 /// What the function answered.
@@ -183,11 +186,13 @@ pub struct Invocation {
     pub outcome: Outcome,
 }
 
-/// The last lines a function printed, kept to explain failures; and how much it printed.
+/// The last lines a function printed, kept to explain failures; how much it
+/// printed; and, when asked for, all of it.
 #[derive(Default)]
 struct LogTail {
     lines: VecDeque<String>,
     bytes: u64,
+    all: Option<String>,
 }
 
 const TAIL_LINES: usize = 20;
@@ -201,6 +206,7 @@ pub struct FunctionProcess {
     /// From just before `spawn` to the first `/next` fully received.
     pub cold_start: Duration,
     logs: Arc<Mutex<LogTail>>,
+    drains: Vec<std::thread::JoinHandle<()>>,
     invocations: u64,
 }
 
@@ -239,12 +245,13 @@ impl FunctionProcess {
             affinity::restrict(&before).map_err(|e| format!("sched_setaffinity {before:?}: {e}"))?;
         }
         let mut child = spawned.map_err(|e| format!("cannot start {}: {e}", spec.exe.display()))?;
-        let logs = Arc::new(Mutex::new(LogTail::default()));
+        let logs = Arc::new(Mutex::new(LogTail { all: spec.keep_output.then(String::new), ..LogTail::default() }));
+        let mut drains = Vec::new();
         if let Some(out) = child.stdout.take() {
-            drain(BufReader::new(out), logs.clone());
+            drains.extend(drain(BufReader::new(out), logs.clone()));
         }
         if let Some(err) = child.stderr.take() {
-            drain(BufReader::new(err), logs.clone());
+            drains.extend(drain(BufReader::new(err), logs.clone()));
         }
         let mut process = Self {
             name: spec.name.clone(),
@@ -252,6 +259,7 @@ impl FunctionProcess {
             pending_next: None,
             cold_start: Duration::ZERO,
             logs,
+            drains,
             invocations: 0,
         };
         let next = process.expect_next(api)?;
@@ -372,6 +380,18 @@ impl FunctionProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+
+    /// Stops the function and returns everything it printed on stdout and
+    /// stderr, once both pipes are closed (`None` unless the spec asked to
+    /// keep the output).
+    pub fn finish(mut self) -> Option<String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        for drain in std::mem::take(&mut self.drains) {
+            let _ = drain.join();
+        }
+        self.logs.lock().unwrap_or_else(|e| e.into_inner()).all.take()
+    }
 }
 
 impl Drop for FunctionProcess {
@@ -383,8 +403,36 @@ impl Drop for FunctionProcess {
     }
 }
 
-fn drain<R: BufRead + Send + 'static>(mut reader: R, logs: Arc<Mutex<LogTail>>) {
-    let _ = std::thread::Builder::new().name("logs".into()).spawn(move || {
+/// The logging settings an operator could pick to see the most, for tests
+/// that a function logs no secret whatever the level: TRACE for everything,
+/// through each variable and format, and TRACE named for the very crates that
+/// log payloads (a more specific directive than a plain level).
+pub const VERBOSE_LOGGING: [&[(&str, &str)]; 3] = [
+    &[("RUST_LOG", "trace")],
+    &[("AWS_LAMBDA_LOG_LEVEL", "TRACE"), ("AWS_LAMBDA_LOG_FORMAT", "JSON")],
+    &[(
+        "RUST_LOG",
+        "trace,lambda_runtime=trace,lambda_runtime::layers::api_response=trace,lambda_http=trace,hyper=trace,\
+         hyper_util=trace,aws_smithy_runtime=trace,aws_smithy_http_client=trace,aws_sigv4=trace,aws_config=trace",
+    )],
+];
+
+/// Runs the function with its output kept, sends it each event in turn and
+/// stops it: its answers, and everything it printed.
+pub fn run_capturing(spec: &FunctionSpec, events: &[Vec<u8>]) -> Result<(Vec<Outcome>, String), String> {
+    let api = RuntimeApi::start().map_err(|e| format!("cannot start the Runtime API: {e}"))?;
+    let spec = FunctionSpec { keep_output: true, ..spec.clone() };
+    let mut process = FunctionProcess::spawn(&spec, &api)?;
+    let mut outcomes = Vec::new();
+    for (n, event) in events.iter().enumerate() {
+        outcomes.push(process.invoke(&api, &format!("request-{n}"), event)?.outcome);
+    }
+    let output = process.finish().unwrap_or_default();
+    Ok((outcomes, output))
+}
+
+fn drain<R: BufRead + Send + 'static>(mut reader: R, logs: Arc<Mutex<LogTail>>) -> Option<std::thread::JoinHandle<()>> {
+    let spawned = std::thread::Builder::new().name("logs".into()).spawn(move || {
         let mut line = String::new();
         loop {
             line.clear();
@@ -393,6 +441,9 @@ fn drain<R: BufRead + Send + 'static>(mut reader: R, logs: Arc<Mutex<LogTail>>) 
                 Ok(n) => {
                     let mut logs = logs.lock().unwrap_or_else(|e| e.into_inner());
                     logs.bytes += n as u64;
+                    if let Some(all) = logs.all.as_mut() {
+                        all.push_str(&line);
+                    }
                     if logs.lines.len() == TAIL_LINES {
                         logs.lines.pop_front();
                     }
@@ -401,6 +452,7 @@ fn drain<R: BufRead + Send + 'static>(mut reader: R, logs: Arc<Mutex<LogTail>>) 
             }
         }
     });
+    spawned.ok()
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use lambda_runtime::{Error, run, service_fn, tracing};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    tracing::init_default_subscriber();
+    common::logging::init(common::logging::LevelFilter::INFO);
     let authorizer = match CheckTokenConfig::from_lookup(&process_env)
         .map_err(|e| e.to_string())
         .and_then(|config| Authorizer::new(&config).map_err(|e| e.to_string()))

@@ -11,6 +11,8 @@ pub mod config;
 pub mod credentials;
 pub mod duration;
 pub mod identity;
+#[cfg(feature = "logging")]
+pub mod logging;
 pub mod password;
 pub mod policy;
 pub mod response;

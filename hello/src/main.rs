@@ -3,7 +3,7 @@ use lambda_http::{Error, run, service_fn, tracing};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    tracing::init_default_subscriber();
+    common::logging::init(common::logging::LevelFilter::INFO);
     let config = HelloConfig::from_lookup(&process_env).unwrap_or_else(|err| {
         // Stop before serving anything; Lambda reports the exit as an init error.
         tracing::error!("configuration error: {err}");

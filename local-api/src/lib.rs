@@ -33,6 +33,7 @@ pub mod routes;
 pub mod secret;
 pub mod server;
 pub mod store;
+pub mod trust;
 
 pub use authorizer::{CheckToken, TokenAuthorizer};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -41,7 +42,7 @@ pub use gateway::{Function, Gateway};
 pub use routes::RouteTable;
 pub use server::{RequestLog, RunningServer};
 
-use secret::{LocalSecretOrigin, load_or_create_local};
+use secret::{LocalSecretError, LocalSecretOrigin, load_or_create_local};
 use store::{OpenError, Store, StoreArgs};
 
 /// The region when `AWS_REGION` is unset.
@@ -60,6 +61,9 @@ pub enum StartupError {
     UnknownFunction(String),
     #[error("user store: {0}")]
     Store(#[from] OpenError),
+    /// The data folder's rule ([`trust`]); the message names the path and the fix.
+    #[error(transparent)]
+    Untrusted(#[from] trust::Untrusted),
     #[error("{0}")]
     Io(String),
 }
@@ -179,10 +183,11 @@ pub struct Args {
 
 /// The binary: opens the store, settles the JWT secret, serves until Ctrl-C.
 pub async fn run(args: Args) -> Result<(), StartupError> {
-    // The handlers log through tracing, as on Lambda (AWS_LAMBDA_LOG_LEVEL / RUST_LOG).
-    lambda_http::tracing::init_default_subscriber();
     let secret_note = local_secret(&args)?;
-    let store = Store::open(&args.store, &process_env).await?;
+    let store = Store::open(&args.store, &process_env).await.map_err(|err| match err {
+        OpenError::Untrusted(untrusted) => StartupError::Untrusted(untrusted),
+        err => StartupError::Store(err),
+    })?;
     let lookup = {
         let generated = secret_note.as_ref().map(|(secret, _)| secret.clone());
         move |name: &str| match process_env(name).filter(|v| !v.is_empty()) {
@@ -208,8 +213,9 @@ fn local_secret(args: &Args) -> Result<Option<(String, LocalSecretOrigin)>, Star
     if process_env(JWT_SECRET).is_some_and(|v| !v.is_empty()) {
         return Ok(None);
     }
-    load_or_create_local(&args.store.data_dir).map(Some).map_err(|err| {
-        StartupError::Io(format!("cannot keep a local JWT secret in {}: {err}", args.store.data_dir.display()))
+    load_or_create_local(&args.store.data_dir).map(Some).map_err(|err| match err {
+        LocalSecretError::Untrusted(untrusted) => StartupError::Untrusted(untrusted),
+        err => StartupError::Io(format!("cannot keep a local JWT secret in {}: {err}", args.store.data_dir.display())),
     })
 }
 

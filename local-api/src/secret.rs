@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use common::config::MIN_SECRET_BYTES;
 
 use crate::store::create_private_dir;
+use crate::trust::{self, Role, Untrusted};
 
 /// The file, inside the data folder, that holds the local API's generated secret.
 pub const SECRET_FILE: &str = "jwt-secret";
@@ -26,11 +27,25 @@ pub enum LocalSecretOrigin {
     Existing(PathBuf),
 }
 
+/// Why the local secret cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalSecretError {
+    /// The folder or the file breaks the data folder's rule ([`trust`]).
+    #[error(transparent)]
+    Untrusted(#[from] Untrusted),
+    #[error("{} holds fewer than {MIN_SECRET_BYTES} bytes; delete it to generate a new secret", .0.display())]
+    TooShort(PathBuf),
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
 /// The local API's JWT secret: read from `<data_dir>/jwt-secret`, or generated
 /// once and written there with owner-only permissions (0600), so tokens stay
-/// valid across restarts. Blocking (file I/O).
-pub fn load_or_create_local(data_dir: &Path) -> io::Result<(String, LocalSecretOrigin)> {
+/// valid across restarts. An existing folder or file is used only if it passes
+/// the data folder's rule ([`trust`]). Blocking (file I/O).
+pub fn load_or_create_local(data_dir: &Path) -> Result<(String, LocalSecretOrigin), LocalSecretError> {
     create_private_dir(data_dir)?;
+    trust::verify(data_dir, Role::DataFolder)?;
     let path = data_dir.join(SECRET_FILE);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -44,21 +59,24 @@ pub fn load_or_create_local(data_dir: &Path) -> io::Result<(String, LocalSecretO
             Ok((secret, LocalSecretOrigin::Generated(path)))
         }
         Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+            // create_new does not follow a symbolic link, and neither does this open:
+            // the rule is checked on the very file that is read.
+            trust::verify(&path, Role::Secret)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.read(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+            let mut file = options.open(&path)?;
+            trust::verify_open(&path, Role::Secret, &file)?;
             let mut text = String::new();
-            std::fs::File::open(&path)?.read_to_string(&mut text)?;
+            file.read_to_string(&mut text)?;
             let secret = text.trim().to_string();
             if secret.len() < MIN_SECRET_BYTES {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!(
-                        "{} holds fewer than {MIN_SECRET_BYTES} bytes; delete it to generate a new secret",
-                        path.display()
-                    ),
-                ));
+                return Err(LocalSecretError::TooShort(path));
             }
             Ok((secret, LocalSecretOrigin::Existing(path)))
         }
-        Err(err) => Err(err),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -92,7 +110,38 @@ mod tests {
         let (again, origin) = load_or_create_local(&data).unwrap();
         assert_eq!((again, origin), (secret, LocalSecretOrigin::Existing(data.join(SECRET_FILE))));
         std::fs::write(data.join(SECRET_FILE), "short\n").unwrap();
-        assert_eq!(load_or_create_local(&data).unwrap_err().kind(), io::ErrorKind::InvalidData);
+        assert!(matches!(load_or_create_local(&data), Err(LocalSecretError::TooShort(_))));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_others_could_read_or_write_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("local-api-secret-test-{}", uuid::Uuid::new_v4()));
+        let data = dir.join("data");
+        let (secret, _) = load_or_create_local(&data).unwrap();
+        let file = data.join(SECRET_FILE);
+        for mode in [0o644, 0o666, 0o640, 0o604] {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+            let err = load_or_create_local(&data).unwrap_err();
+            assert!(matches!(err, LocalSecretError::Untrusted(Untrusted::TooOpen { .. })), "{mode:o}: {err}");
+            assert!(err.to_string().contains(&format!("chmod 600 {}", file.display())), "{err}");
+        }
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let err = load_or_create_local(&data).unwrap_err();
+        assert!(err.to_string().contains(&format!("chmod 700 {}", data.display())), "{err}");
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+
+        // A link to a private secret elsewhere is not followed, even to a valid secret.
+        let elsewhere = dir.join("planted");
+        std::fs::write(&elsewhere, format!("{secret}\n")).unwrap();
+        std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::remove_file(&file).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &file).unwrap();
+        let err = load_or_create_local(&data).unwrap_err();
+        assert!(matches!(err, LocalSecretError::Untrusted(Untrusted::Symlink { .. })), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,12 +1,17 @@
-//! HTTP on 127.0.0.1 (axum) in front of the [`Gateway`], with the one-line request log.
+//! HTTP on 127.0.0.1 (axum routing, served by hyper) in front of the
+//! [`Gateway`], with the one-line request log and limits on slow and large
+//! clients.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -14,8 +19,27 @@ use tokio::task::JoinHandle;
 use crate::event::IncomingRequest;
 use crate::gateway::{AuthorizerUse, Gateway};
 
-/// API Gateway's payload limit.
-pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// The largest request body served; a larger one is answered 413. Far below
+/// API Gateway's 10 MB: the service's requests are a few hundred bytes, and
+/// every body is buffered whole before it reaches a handler.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long a client may take to send a request's line and headers before
+/// the connection is closed, so a client that stops mid-request cannot hold a
+/// connection (and its task) forever.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the server allows a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    pub header_read_timeout: Duration,
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self { header_read_timeout: HEADER_READ_TIMEOUT, max_body_bytes: MAX_BODY_BYTES }
+    }
+}
 
 /// Where request lines go: stdout in the binary, a buffer in tests.
 pub type RequestLog = Arc<dyn Fn(&str) + Send + Sync>;
@@ -30,11 +54,13 @@ struct AppState {
     gateway: Arc<Gateway>,
     log: RequestLog,
     port: u16,
+    max_body_bytes: usize,
 }
 
-/// The axum app: every request goes to the gateway, which does its own routing.
-pub fn router(gateway: Arc<Gateway>, log: RequestLog, port: u16) -> axum::Router {
-    axum::Router::new().fallback(serve_request).with_state(AppState { gateway, log, port })
+/// The axum app: every request goes to the gateway, which does its own
+/// routing. It expects the client's address as a `ConnectInfo<SocketAddr>` extension.
+pub fn router(gateway: Arc<Gateway>, log: RequestLog, port: u16, max_body_bytes: usize) -> axum::Router {
+    axum::Router::new().fallback(serve_request).with_state(AppState { gateway, log, port, max_body_bytes })
 }
 
 /// `METHOD PATH STATUS LATENCYms authorizer=hit|miss|none`: no query string,
@@ -57,7 +83,7 @@ async fn serve_request(
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
-    let (response, authorizer) = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let (response, authorizer) = match axum::body::to_bytes(body, state.max_body_bytes).await {
         Err(_) => {
             let body = r#"{"message":"Request Too Long"}"#;
             (
@@ -93,18 +119,22 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Serves `gateway` on `listener` until [`RunningServer::stop`].
+    /// Serves `gateway` on `listener` until [`RunningServer::stop`], with the default limits.
     pub fn start(gateway: Arc<Gateway>, listener: TcpListener, log: RequestLog) -> std::io::Result<Self> {
+        Self::start_with(gateway, listener, log, ServerLimits::default())
+    }
+
+    /// Serves `gateway` on `listener` until [`RunningServer::stop`].
+    pub fn start_with(
+        gateway: Arc<Gateway>,
+        listener: TcpListener,
+        log: RequestLog,
+        limits: ServerLimits,
+    ) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let app = router(gateway, log, addr.port()).into_make_service_with_connect_info::<SocketAddr>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let app = router(gateway, log, addr.port(), limits.max_body_bytes);
+        let task = tokio::spawn(serve(listener, app, limits, stopped));
         Ok(Self { addr, shutdown: Some(shutdown), task })
     }
 
@@ -120,6 +150,44 @@ impl RunningServer {
         }
         (&mut self.task).await.map_err(std::io::Error::other)?
     }
+}
+
+/// Accepts connections until `stopped`, then lets the requests in flight
+/// finish. hyper directly rather than `axum::serve`, which has no header-read
+/// timeout: hyper's needs a timer, which `axum::serve` does not give it.
+async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    limits: ServerLimits,
+    stopped: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(stopped);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(error = %err, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut stopped => break,
+        };
+        let service = TowerToHyperService::new(app.clone().layer(axum::Extension(ConnectInfo(peer))));
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // A client that times out, resets or sends garbage only ends its own connection.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 #[cfg(test)]

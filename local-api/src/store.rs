@@ -10,6 +10,8 @@ use common::store::dynamodb::DynamoUserStore;
 use common::store::sqlite::SqliteUserStore;
 use common::store::{StoreError, UserStore};
 
+use crate::trust::{self, Role, Untrusted};
+
 /// The file of the embedded store, inside the data folder.
 pub const DATABASE_FILE: &str = "users.sqlite3";
 /// The default data folder, relative to the working directory (git-ignored).
@@ -53,6 +55,9 @@ pub enum OpenError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The data folder or the database breaks the data folder's rule ([`trust`]).
+    #[error(transparent)]
+    Untrusted(#[from] Untrusted),
 }
 
 /// An opened store.
@@ -78,14 +83,7 @@ impl Store {
         match args.store {
             StoreKind::Embedded => {
                 let dir = args.data_dir.clone();
-                let store = tokio::task::spawn_blocking(move || {
-                    create_private_dir(&dir).map_err(|err| {
-                        StoreError::Unavailable(format!("cannot create the data folder {}: {err}", dir.display()))
-                    })?;
-                    SqliteUserStore::open(dir.join(DATABASE_FILE))
-                })
-                .await
-                .map_err(|err| {
+                let store = tokio::task::spawn_blocking(move || open_embedded(&dir)).await.map_err(|err| {
                     StoreError::Unavailable(format!("opening the embedded store did not complete: {err}"))
                 })??;
                 Ok(Self::Embedded(store))
@@ -128,6 +126,19 @@ impl Store {
             }
         }
     }
+}
+
+/// The SQLite store in the data folder, once the folder and the database's
+/// files pass the data folder's rule ([`trust`]). Blocking.
+fn open_embedded(dir: &Path) -> Result<SqliteUserStore, OpenError> {
+    create_private_dir(dir)
+        .map_err(|err| StoreError::Unavailable(format!("cannot create the data folder {}: {err}", dir.display())))?;
+    trust::verify(dir, Role::DataFolder)?;
+    // SQLite's journal files hold recent writes, hashes included.
+    for suffix in ["", "-wal", "-shm"] {
+        trust::verify(&dir.join(format!("{DATABASE_FILE}{suffix}")), Role::Database)?;
+    }
+    Ok(SqliteUserStore::open(dir.join(DATABASE_FILE))?)
 }
 
 /// Creates the folder (and its parents) owner-only on Unix; an existing folder is left as it is.

@@ -10,9 +10,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use local_api::store::{Store, StoreArgs};
 use reqwest::StatusCode;
-use support::{PASSWORD, TempDir, add_user};
+use support::{PASSWORD, TempDir, add_user, require_dynamodb_endpoint};
 
 struct Server {
     child: Child,
@@ -22,13 +24,21 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &std::path::Path) -> Self {
+        Self::start_with(data_dir, &[], &[("RUST_LOG", "info")])
+    }
+
+    /// The binary with these extra arguments and environment variables.
+    fn start_with(data_dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_local-api"))
             .args(["--port", "0"])
+            .args(args)
             .env("LOCAL_DATA_DIR", data_dir)
             .env_remove("JWT_SECRET")
             .env_remove("AUTHORIZER_TTL")
             .env_remove("PORT")
-            .env("RUST_LOG", "info")
+            .env_remove("RUST_LOG")
+            .env_remove("AWS_LAMBDA_LOG_LEVEL")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -163,4 +173,149 @@ async fn the_binary_serves_the_walk_through_and_logs_no_secret() {
     for line in &request_lines {
         assert!(!line.contains("Bearer") && !line.contains("Basic") && !line.contains('?'), "{line}");
     }
+}
+
+/// Logs in (right and wrong passwords, Basic and JSON), calls hello with the
+/// token, and checks that nothing the server printed at TRACE holds a secret.
+async fn no_secret_at_trace(store: &Store, data: &std::path::Path, args: &[&str], env: &[(&str, &str)]) {
+    let wrong = "wrong password guess 42";
+    let mut env = env.to_vec();
+    env.push(("RUST_LOG", "trace"));
+    let mut server = Server::start_with(data, args, &env);
+    let banner = server.wait_for("the token service on http://127.0.0.1:");
+    let url = banner.split(" on ").nth(1).unwrap().split(' ').next().unwrap().to_string();
+    let hash_before = store.user_store().get_user("alice").await.unwrap().unwrap().password_hash;
+
+    let client = reqwest::Client::new();
+    let login = client.get(format!("{url}/authenticate")).basic_auth("alice", Some(PASSWORD)).send().await.unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let token = login.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_string();
+    let refused = client.get(format!("{url}/authenticate")).basic_auth("alice", Some(wrong)).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let refused = client
+        .post(format!("{url}/authenticate"))
+        .json(&serde_json::json!({"username": "alice", "password": wrong}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let hello = client.get(format!("{url}/hello")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(hello.status(), StatusCode::OK);
+    server.wait_for("GET /hello 200");
+
+    let output = server.stop();
+    assert!(output.contains("login refused"), "the capture holds the handlers' logs:\n{output}");
+    let hash_after = store.user_store().get_user("alice").await.unwrap().unwrap().password_hash;
+    let secret = std::fs::read_to_string(data.join("jwt-secret")).unwrap().trim().to_string();
+    let signature = token.rsplit('.').next().unwrap().to_string();
+    for forbidden in [
+        PASSWORD.to_string(),
+        wrong.to_string(),
+        STANDARD.encode(format!("alice:{PASSWORD}")),
+        STANDARD.encode(format!("alice:{wrong}")),
+        token.clone(),
+        signature,
+        secret,
+        hash_before,
+        hash_after,
+    ] {
+        let leak = output.lines().find(|l| l.contains(&forbidden)).map(|l| l.replace(&forbidden, "<SECRET>"));
+        assert!(leak.is_none(), "a line of the output holds a secret: {leak:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_trace_the_embedded_store_logs_no_secret() {
+    let dir = TempDir::new();
+    let data = dir.path().join(".local");
+    let store = Store::open(&StoreArgs::embedded(&data), &|_| None).await.unwrap();
+    add_user(&store, "alice", &["admin"]).await;
+    no_secret_at_trace(&store, &data, &[], &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_trace_the_dynamodb_store_logs_no_secret() {
+    require_dynamodb_endpoint();
+    let dir = TempDir::new();
+    let data = dir.path().join(".local");
+    let table = format!("local-api-trace-{}", uuid::Uuid::new_v4());
+    let lookup = |name: &str| (name == "USERS_TABLE").then(|| table.clone());
+    let store = Store::open(&StoreArgs::dynamodb(), &lookup).await.unwrap();
+    store.init().await.unwrap();
+    add_user(&store, "alice", &["admin"]).await;
+    no_secret_at_trace(&store, &data, &["--store", "dynamodb"], &[("USERS_TABLE", &table)]).await;
+}
+
+/// Runs the binary on this data folder until it exits (it must refuse to start).
+fn refused_start(data: &std::path::Path, env: &[(&str, &str)]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_local-api"));
+    command.args(["--port", "0"]).env("LOCAL_DATA_DIR", data).env_remove("JWT_SECRET").envs(env.iter().copied());
+    let (sender, exited) = mpsc::channel();
+    let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = child.id();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = BufReader::new(stderr).read_to_string(&mut text);
+        let _ = sender.send((child.wait().unwrap(), text));
+    });
+    let Ok((status, stderr)) = exited.recv_timeout(Duration::from_secs(30)) else {
+        // Our own child, by PID: it started serving instead of refusing.
+        let _ = Command::new("kill").args(["-INT", &pid.to_string()]).status();
+        panic!("local-api started on an untrusted data folder {}", data.display());
+    };
+    assert!(!status.success(), "{status}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("local-api: "), "{stderr}");
+    stderr
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refuses_a_data_folder_secret_or_database_others_can_touch() {
+    use std::os::unix::fs::PermissionsExt;
+    let chmod = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let dir = TempDir::new();
+    let data = dir.path().join(".local");
+    let store = Store::open(&StoreArgs::embedded(&data), &|_| None).await.unwrap();
+    drop(store);
+    let secret = data.join("jwt-secret");
+    std::fs::write(&secret, format!("{}\n", "ab".repeat(32))).unwrap();
+    chmod(&secret, 0o600);
+
+    for mode in [0o755, 0o750, 0o707] {
+        chmod(&data, mode);
+        let message = refused_start(&data, &[]);
+        assert!(message.contains(&format!("run `chmod 700 {}`", data.display())), "{message}");
+        // The same with the secret from the environment: the database's folder is checked too.
+        let message = refused_start(&data, &[("JWT_SECRET", &"cd".repeat(32))]);
+        assert!(message.contains(&format!("run `chmod 700 {}`", data.display())), "{message}");
+    }
+    chmod(&data, 0o700);
+
+    for mode in [0o644, 0o666] {
+        chmod(&secret, mode);
+        let message = refused_start(&data, &[]);
+        assert!(message.contains(&format!("the JWT secret file {} is open", secret.display())), "{message}");
+        assert!(message.contains(&format!("run `chmod 600 {}`", secret.display())), "{message}");
+        assert!(message.contains("delete it to generate a new secret"), "{message}");
+    }
+    chmod(&secret, 0o600);
+
+    // A planted link is not followed, even to a private file holding a valid secret.
+    let planted = dir.path().join("planted-secret");
+    std::fs::rename(&secret, &planted).unwrap();
+    std::os::unix::fs::symlink(&planted, &secret).unwrap();
+    let message = refused_start(&data, &[]);
+    assert!(message.contains(&format!("{} is a symbolic link", secret.display())), "{message}");
+    std::fs::remove_file(&secret).unwrap();
+    std::fs::rename(&planted, &secret).unwrap();
+
+    let database = data.join("users.sqlite3");
+    chmod(&database, 0o644);
+    let message = refused_start(&data, &[("JWT_SECRET", &"cd".repeat(32))]);
+    assert!(message.contains(&format!("the user database file {} is open", database.display())), "{message}");
+    assert!(message.contains(&format!("run `chmod 600 {}`", database.display())), "{message}");
 }

@@ -180,7 +180,7 @@ fn key() -> KeyMaterial {
 }
 
 fn spec(bin_dir: &Path, name: &str, env: Vec<(String, String)>) -> FunctionSpec {
-    FunctionSpec { name: name.into(), exe: bin_dir.join(name), env, cpus: None }
+    FunctionSpec { name: name.into(), exe: bin_dir.join(name), env, cpus: None, keep_output: false }
 }
 
 fn json_of(outcome: &Outcome) -> Result<Value, String> {

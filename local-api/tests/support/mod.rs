@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use admin::commands::{self, Io, PasswordPrompt, UsersCommand};
+use local_api::server::ServerLimits;
 use local_api::store::{Store, StoreArgs};
 use local_api::{Gateway, GatewayBuilder, ManualClock, RouteTable, RunningServer, TokenAuthorizer};
 use reqwest::StatusCode;
@@ -82,6 +83,7 @@ pub struct Options {
     pub authorizer_ttl: Option<u64>,
     /// The DynamoDB store of this table instead of the embedded one.
     pub dynamodb_table: Option<String>,
+    pub limits: ServerLimits,
 }
 
 /// A running local API and what the test needs to look inside it.
@@ -131,10 +133,11 @@ impl Harness {
         let log = Arc::new(Mutex::new(Vec::new()));
         let sink = log.clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let server = RunningServer::start(
+        let server = RunningServer::start_with(
             gateway.clone(),
             listener,
             Arc::new(move |line: &str| sink.lock().unwrap().push(line.to_string())),
+            options.limits,
         )
         .unwrap();
         Self { dir, store, gateway, server, clock, log, client: reqwest::Client::new() }
