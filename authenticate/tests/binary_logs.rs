@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bench::runtime_api::{FunctionSpec, Outcome, VERBOSE_LOGGING, run_capturing};
 use common::password::PasswordHasher;
-use common::store::UserStore;
+use common::store::UserDirectory;
 use common::user::User;
 use serde_json::{Value, json};
 
