@@ -130,6 +130,9 @@ fn cases() -> Vec<(&'static str, String)> {
         ("iat in the future beyond the leeway", with_claims(|c| c["iat"] = json!(NOW + 31))),
         // Issuer and audience.
         ("wrong iss", with_claims(|c| c["iss"] = json!("attacker"))),
+        ("a role smuggling a second one", with_claims(|c| c["roles"] = json!(["viewer,admin"]))),
+        ("an empty role", with_claims(|c| c["roles"] = json!(["user", ""]))),
+        ("a role that is not a role name", with_claims(|c| c["roles"] = json!(["admin role"]))),
         ("wrong aud", with_claims(|c| c["aud"] = json!("other-api"))),
         ("aud array without ours", with_claims(|c| c["aud"] = json!(["a", "b"]))),
         ("aud empty array", with_claims(|c| c["aud"] = json!([]))),

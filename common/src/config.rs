@@ -7,9 +7,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
-
 use crate::duration::parse_duration;
 use crate::policy::PolicyResource;
 use crate::store::LockoutPolicy;
@@ -34,7 +31,13 @@ pub const LOGIN_LOCKOUT: &str = "LOGIN_LOCKOUT";
 
 /// HMAC-SHA256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
 pub const MIN_SECRET_BYTES: usize = 32;
+/// A key of 32 bytes drawn from fewer values than this (`aaaa…`, `abababab…`,
+/// a placeholder) is guessable whatever its length.
+pub const MIN_DISTINCT_SECRET_BYTES: usize = 8;
 const MAX_LEEWAY: Duration = Duration::from_secs(300);
+/// Auth0's own cap for access tokens: a longer-lived token is a credential
+/// nobody can take back.
+pub const MAX_TTL: Duration = Duration::from_secs(30 * 86_400);
 
 /// A configuration variable that is missing or invalid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -181,13 +184,24 @@ pub fn users_table(lookup: Lookup<'_>) -> Result<String, ConfigError> {
 }
 
 fn current_key(lookup: Lookup<'_>) -> Result<KeyMaterial, ConfigError> {
-    const EXPECTED: &str = "an HMAC key of at least 32 bytes (e.g. 64 random hex characters)";
+    const EXPECTED: &str = "an HMAC key of at least 32 bytes with at least 8 different byte values (e.g. 64 random hex characters)";
     let secret = optional(lookup, JWT_SECRET).ok_or(ConfigError::missing(JWT_SECRET, EXPECTED))?;
-    if secret.len() < MIN_SECRET_BYTES {
-        let why = format!("{} bytes, fewer than {MIN_SECRET_BYTES}", secret.len());
-        return Err(ConfigError::invalid(JWT_SECRET, None, &why, EXPECTED));
-    }
+    check_secret(secret.as_bytes()).map_err(|why| ConfigError::invalid(JWT_SECRET, None, &why, EXPECTED))?;
     Ok(KeyMaterial { kid: key_id(lookup)?, secret: Secret::new(secret.into_bytes()) })
+}
+
+/// Why an HMAC key is refused; the message never holds the key.
+pub fn check_secret(secret: &[u8]) -> Result<(), String> {
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(format!("{} bytes, fewer than {MIN_SECRET_BYTES}", secret.len()));
+    }
+    let mut seen = [false; 256];
+    secret.iter().for_each(|&b| seen[usize::from(b)] = true);
+    let distinct = seen.iter().filter(|&&s| s).count();
+    if distinct < MIN_DISTINCT_SECRET_BYTES {
+        return Err(format!("weak: only {distinct} different byte values, fewer than {MIN_DISTINCT_SECRET_BYTES}"));
+    }
+    Ok(())
 }
 
 const KID_EXPECTED: &str = "1-64 characters: letters, digits, '.', '_' or '-'";
@@ -204,50 +218,83 @@ fn key_id(lookup: Lookup<'_>) -> Result<String, ConfigError> {
     Ok(kid)
 }
 
-/// `kid=base64secret,kid=base64secret`: the keys a rotation retired.
+/// The keys a rotation retired, as a JSON object `{"kid": "secret", ...}`
+/// whose secrets are the old `JWT_SECRET` values pasted verbatim: rotating is
+/// a copy, never a transformation that could be forgotten.
 fn previous_keys(lookup: Lookup<'_>, current_kid: &str) -> Result<Vec<KeyMaterial>, ConfigError> {
-    const EXPECTED: &str = "'none', or comma-separated kid=secret pairs, each secret standard base64 of at least 32 bytes, no kid equal to JWT_KEY_ID";
-    // `none` is what the deployed stack stores while there are no previous
-    // keys: a Secrets Manager secret cannot hold an empty string.
-    let Some(list) = optional(lookup, JWT_PREVIOUS_KEYS).filter(|v| v.trim() != "none") else {
+    const EXPECTED: &str = "a JSON object mapping each retired kid to its old JWT_SECRET, verbatim \
+         (e.g. {\"2026-10\": \"<the old secret>\"}), or {} / none for no previous keys; \
+         no kid equal to JWT_KEY_ID";
+    let Some(text) = optional(lookup, JWT_PREVIOUS_KEYS) else {
         return Ok(Vec::new());
     };
+    // `none` is what older stacks stored while there were no previous keys
+    // (a Secrets Manager secret cannot hold an empty string).
+    if text.trim() == "none" {
+        return Ok(Vec::new());
+    }
     let invalid = |why: String| ConfigError::invalid(JWT_PREVIOUS_KEYS, None, &why, EXPECTED);
+    let entries = parse_key_object(&text).map_err(|why| invalid(why.to_string()))?;
     let mut keys: Vec<KeyMaterial> = Vec::new();
-    for (index, pair) in list.split(',').enumerate() {
-        let entry = index + 1;
-        let (kid, encoded) = pair.split_once('=').ok_or_else(|| invalid(format!("entry {entry} has no '='")))?;
-        if !is_valid_kid(kid) {
-            return Err(invalid(format!("entry {entry} has an invalid kid ({KID_EXPECTED})")));
+    for (kid, secret) in entries {
+        if !is_valid_kid(&kid) {
+            return Err(invalid(format!("the kid {kid:?} is not valid ({KID_EXPECTED})")));
         }
         if kid == current_kid {
-            return Err(invalid(format!("entry {entry} reuses the current JWT_KEY_ID {kid:?}")));
+            return Err(invalid(format!("the kid {kid:?} is the current JWT_KEY_ID")));
         }
         if keys.iter().any(|k| k.kid == kid) {
-            return Err(invalid(format!("kid {kid:?} appears twice")));
+            return Err(invalid(format!("the kid {kid:?} appears twice")));
         }
-        let secret = STANDARD
-            .decode(encoded)
-            .or_else(|_| STANDARD_NO_PAD.decode(encoded))
-            .map_err(|_| invalid(format!("the secret of kid {kid:?} is not standard base64")))?;
-        if secret.len() < MIN_SECRET_BYTES {
-            return Err(invalid(format!(
-                "the secret of kid {kid:?} decodes to {} bytes, fewer than {MIN_SECRET_BYTES}",
-                secret.len()
-            )));
-        }
-        keys.push(KeyMaterial { kid: kid.to_string(), secret: Secret::new(secret) });
+        check_secret(secret.as_bytes()).map_err(|why| invalid(format!("the secret of kid {kid:?}: {why}")))?;
+        keys.push(KeyMaterial { kid, secret: Secret::new(secret.into_bytes()) });
     }
     Ok(keys)
 }
 
+/// Why `JWT_PREVIOUS_KEYS` is not a JSON object of strings. Never quotes the
+/// text: it holds secrets.
+#[derive(Debug, thiserror::Error)]
+enum KeyObjectError {
+    #[error("not a JSON object of kid to secret strings (the format before was kid=base64: paste each old secret verbatim into a JSON object instead)")]
+    NotAnObject,
+}
+
+/// The pairs of a JSON object in order, duplicates kept (so they can be refused).
+fn parse_key_object(text: &str) -> Result<Vec<(String, String)>, KeyObjectError> {
+    struct Pairs(Vec<(String, String)>);
+
+    impl<'de> serde::Deserialize<'de> for Pairs {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Visit;
+            impl<'de> serde::de::Visitor<'de> for Visit {
+                type Value = Pairs;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an object of strings")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Pairs, A::Error> {
+                    let mut pairs = Vec::new();
+                    while let Some(pair) = map.next_entry::<String, String>()? {
+                        pairs.push(pair);
+                    }
+                    Ok(Pairs(pairs))
+                }
+            }
+            deserializer.deserialize_map(Visit)
+        }
+    }
+
+    serde_json::from_str::<Pairs>(text).map(|pairs| pairs.0).map_err(|_| KeyObjectError::NotAnObject)
+}
+
 fn ttl(lookup: Lookup<'_>) -> Result<Duration, ConfigError> {
-    const EXPECTED: &str = "a token lifetime with a unit, greater than zero: 900s, 15m, 1h or 7d";
+    const EXPECTED: &str = "a token lifetime with a unit, greater than zero and at most 30d: 900s, 15m, 1h or 7d";
     let Some(text) = optional(lookup, JWT_TTL) else {
         return Ok(Duration::from_secs(3_600));
     };
     match parse_duration(&text) {
         Ok(d) if d.is_zero() => Err(ConfigError::invalid(JWT_TTL, Some(&text), "zero", EXPECTED)),
+        Ok(d) if d > MAX_TTL => Err(ConfigError::invalid(JWT_TTL, Some(&text), "longer than 30d", EXPECTED)),
         Ok(d) => Ok(d),
         Err(why) => Err(ConfigError::invalid(JWT_TTL, Some(&text), &why, EXPECTED)),
     }
@@ -422,11 +469,28 @@ mod tests {
 
     #[test]
     fn ttl_needs_a_unit_and_is_positive() {
-        for bad in ["3600", "0s", "0m", "1w", "abc"] {
+        for bad in ["3600", "0s", "0m", "1w", "abc", "31d", "36500d", "721h"] {
             let err = AuthenticateConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_TTL, bad)])).unwrap_err();
             assert_eq!(err.var, JWT_TTL, "{bad}");
             assert!(err.to_string().starts_with("JWT_TTL is invalid"), "{err}");
         }
+    }
+
+    #[test]
+    fn ttl_may_reach_thirty_days() {
+        let config = AuthenticateConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_TTL, "30d")])).unwrap();
+        assert_eq!(config.issuer.ttl, MAX_TTL);
+    }
+
+    #[test]
+    fn a_secret_of_few_distinct_bytes_is_weak_whatever_its_length() {
+        for weak in ["a".repeat(64), "ab".repeat(40), "0123456".repeat(10), "password".repeat(4).replace('d', "s")] {
+            let err = CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, &weak)])).unwrap_err();
+            assert_eq!(err.var, JWT_SECRET, "{weak}");
+            assert!(err.to_string().contains("weak"), "{err}");
+            assert!(!err.to_string().contains(&weak), "the secret must not be echoed: {err}");
+        }
+        assert!(CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, &"01234567".repeat(4))])).is_ok(), "8 values");
     }
 
     #[test]
@@ -475,21 +539,22 @@ mod tests {
         assert_eq!(err.var, CORS_ALLOW_ORIGIN);
     }
 
+    /// An old JWT_SECRET goes in verbatim, whatever characters it holds.
     #[test]
-    fn previous_keys_parse() {
-        let b64 = STANDARD.encode([7u8; 32]);
-        let unpadded = STANDARD_NO_PAD.encode([8u8; 33]);
-        let list = format!("old={b64},older={unpadded}");
+    fn previous_keys_are_old_secrets_pasted_verbatim() {
+        let generated = "Zq8m2LkR9xYtW3vN7bJc5HdF1sGp4aQe6uMi0oKyXnBrTzCwVhEjPlDfSgA1b2c3";
+        let punctuated = r#"tricky "quoted" \ secret, with = and : 0123456789"#;
+        let list = serde_json::json!({"old": generated, "older": punctuated}).to_string();
         let config = CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_PREVIOUS_KEYS, &list)])).unwrap();
         let kids: Vec<_> = config.verifier.previous.iter().map(|k| k.kid.as_str()).collect();
         assert_eq!(kids, ["old", "older"]);
-        assert_eq!(config.verifier.previous[0].secret.expose(), &[7u8; 32]);
-        assert_eq!(config.verifier.previous[1].secret.expose(), &[8u8; 33]);
+        assert_eq!(config.verifier.previous[0].secret.expose(), generated.as_bytes());
+        assert_eq!(config.verifier.previous[1].secret.expose(), punctuated.as_bytes());
     }
 
     #[test]
     fn previous_keys_none_means_no_keys() {
-        for value in ["", "none"] {
+        for value in ["", "none", "{}", " {} "] {
             let config =
                 CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_PREVIOUS_KEYS, value)])).unwrap();
             assert!(config.verifier.previous.is_empty(), "{value:?}");
@@ -498,23 +563,31 @@ mod tests {
 
     #[test]
     fn previous_keys_reject_bad_entries() {
-        let good = STANDARD.encode([7u8; 32]);
-        let short = STANDARD.encode([7u8; 31]);
+        let good = "a-retired-secret-0123456789abcdefghijklmnop";
         let cases = [
-            "nokey".to_string(),
-            format!("default={good}"),
-            format!("old={short}"),
-            "old=!!notbase64!!".to_string(),
-            format!("old={good},old={good}"),
-            format!("bad kid={good}"),
-            format!("old={good},"),
+            // The old kid=base64 form: refused with a hint, not misread.
+            format!("old={good}"),
+            format!("old={good},older={good}"),
+            good.to_string(),
+            format!(r#"{{"default": "{good}"}}"#),
+            r#"{"old": "short"}"#.to_string(),
+            format!(r#"{{"old": "{}"}}"#, "x".repeat(40)),
+            format!(r#"{{"old": "{good}", "old": "{good}"}}"#),
+            format!(r#"{{"bad kid": "{good}"}}"#),
+            r#"{"old": 42}"#.to_string(),
+            format!(r#"["old", "{good}"]"#),
+            format!(r#"{{"old": "{good}""#),
         ];
         for bad in cases {
             let err =
                 CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_PREVIOUS_KEYS, &bad)])).unwrap_err();
             assert_eq!(err.var, JWT_PREVIOUS_KEYS, "{bad}");
-            assert!(!err.to_string().contains(&good), "secret echoed: {err}");
+            assert!(!err.to_string().contains(good), "secret echoed: {err}");
         }
+        let old_format = format!("old={good}");
+        let err =
+            CheckTokenConfig::from_lookup(&env(&[(JWT_SECRET, SECRET), (JWT_PREVIOUS_KEYS, &old_format)])).unwrap_err();
+        assert!(err.to_string().contains("verbatim"), "the message says what to do: {err}");
     }
 
     #[test]
