@@ -1,12 +1,13 @@
-//! The `admin` CLI's commands: managing users in the embedded SQLite store or
-//! the DynamoDB table. The store options and opening ([`store`]) and random
-//! secrets ([`secret`]) come from `local-api`, so the server and the CLI
-//! always agree on where users live; linking it also means that after
-//! `cargo run -p local-api` the admin build reuses every compiled
-//! dependency (same crates, same features) instead of rebuilding them.
+//! The `admin` CLI: managing users in the embedded SQLite store or the
+//! DynamoDB table. Which store, opened how, comes from `local-store` (shared
+//! with the local API, so both always agree on where users live); what a valid
+//! user is and how it changes, from `users` (shared with the management API).
 
+pub mod cli;
 pub mod commands;
+mod error;
+pub mod prompt;
 
-pub use commands::{AdminError, Cli, Command, Io, PasswordPrompt, TerminalPrompt, UsersCommand};
-pub use local_api::store::{Store, StoreArgs, StoreKind};
-pub use local_api::{secret, store};
+pub use cli::{Cli, Command, UsersCommand};
+pub use error::AdminError;
+pub use prompt::{Io, PasswordPrompt, TerminalPrompt};

@@ -4,10 +4,10 @@ mod support;
 
 use std::io::{self, Cursor};
 
-use admin::commands::{self, AdminError, Command, Io, PasswordPrompt, UsersCommand};
-use admin::store::{DATABASE_FILE, OpenError, Store, StoreArgs};
+use admin::{AdminError, Command, Io, PasswordPrompt, UsersCommand, commands};
 use common::password::{PasswordCheck, PasswordHasher};
 use common::store::{LockoutPolicy, StoreError, UserStore};
+use local_store::store::{DATABASE_FILE, OpenError, Store, StoreArgs};
 use support::TempDir;
 
 const PASSWORD: &str = "correct horse battery staple";

@@ -10,14 +10,14 @@ use std::time::Duration;
 
 use argon2::Params;
 use authenticate::{Credentials, LoginService};
-use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience};
 use common::password::PasswordHasher;
-use common::store::dynamodb::DynamoUserStore;
 use common::store::memory::MemoryUserStore;
 use common::store::{LockoutPolicy, LoginStore, UserDirectory};
+use common::testing::Tokens;
 use common::token::TokenIssuer;
 use common::user::User;
 use criterion::{Criterion, criterion_group, criterion_main};
+use store_dynamodb::DynamoUserStore;
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -36,12 +36,7 @@ fn user(hash: String) -> User {
 }
 
 fn service(store: Arc<dyn LoginStore>, hasher: &PasswordHasher) -> LoginService {
-    let issuer = TokenIssuer::new(&IssuerConfig {
-        key: KeyMaterial { kid: "default".into(), secret: Secret::new(b"bench-secret-0123456789abcdef0123".to_vec()) },
-        ttl: Duration::from_secs(3600),
-        names: TokenAudience { issuer: "authenticate".into(), audience: "api".into() },
-    })
-    .unwrap();
+    let issuer = TokenIssuer::new(&Tokens::with_secret("bench-secret-0123456789abcdef0123").issuer_config()).unwrap();
     LoginService::new(store, hasher.clone(), issuer, LockoutPolicy { max_attempts: 5, lockout_secs: 900 })
 }
 

@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
+use apigw::{error_response, json_response};
 use common::clock::now_epoch_seconds;
-use common::config::AuthenticateConfig;
 use common::password::PasswordHashing;
-use common::response::json_response;
 use common::store::LoginStore;
 use common::token::{IssuedToken, TokenError, TokenIssuer};
 use lambda_http::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
@@ -14,6 +13,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
+use crate::config::AuthenticateConfig;
 use crate::login::{LoginError, LoginService};
 use common::credentials::{CredentialsError, from_basic_header, from_json_body};
 
@@ -117,11 +117,7 @@ impl Authenticate {
     }
 
     fn error(&self, status: StatusCode, error: &str, description: Option<&str>) -> Response<Body> {
-        let body = match description {
-            Some(description) => json!({"error": error, "error_description": description}),
-            None => json!({"error": error}),
-        };
-        json_response(status, &body, &self.cors_allow_origin)
+        error_response(status, error, description, &self.cors_allow_origin)
     }
 }
 

@@ -12,7 +12,6 @@ use base64::engine::general_purpose::STANDARD;
 use bench::runtime_api::{FunctionSpec, Outcome, VERBOSE_LOGGING, run_capturing};
 use common::password::PasswordHasher;
 use common::store::UserDirectory;
-use common::user::User;
 use serde_json::{Value, json};
 
 const SECRET: &str = "binary-log-test-secret-0123456789abcdef-xyz";
@@ -47,7 +46,7 @@ async fn no_password_hash_token_or_secret_in_the_output_at_any_level() {
     let weak = PasswordHasher::with_params(Params::new(8 * 1024, 1, 1, None).unwrap());
     for (n, logging) in VERBOSE_LOGGING.iter().enumerate() {
         let username = format!("alice-{n}");
-        let user = User::new(&username, weak.hash(PASSWORD).unwrap(), vec!["admin".into()]);
+        let user = common::testing::user(&username, weak.hash(PASSWORD).unwrap(), &["admin"]);
         store.create_user(&user).await.unwrap();
         let mut forbidden = vec![
             SECRET.to_string(),

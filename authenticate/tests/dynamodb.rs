@@ -1,5 +1,5 @@
-//! The DynamoDB store and the authenticate handler against a real
-//! DynamoDB-compatible server on 127.0.0.1 (see scripts/test.sh).
+//! The authenticate handler against a real DynamoDB-compatible server on
+//! 127.0.0.1 (see scripts/test.sh); the store itself is tested in store-dynamodb.
 
 mod support;
 
@@ -8,12 +8,11 @@ use std::sync::Arc;
 use authenticate::Authenticate;
 use aws_sdk_dynamodb::types::AttributeValue;
 use common::password::PasswordHasher;
-use common::store::dynamodb::DynamoUserStore;
-use common::store::{StoreError, UserDirectory, contract};
-use common::user::User;
+use common::store::{StoreError, UserDirectory};
 use lambda_http::Body;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
+use store_dynamodb::DynamoUserStore;
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -27,22 +26,11 @@ async fn login_status(app: &Authenticate, username: &str, password: &str) -> (St
 }
 
 #[tokio::test]
-async fn dynamodb_store_passes_the_contract() {
-    contract::run_all(&support::fresh_store().await).await;
-}
-
-#[tokio::test]
-async fn ensure_table_is_idempotent() {
-    let store = support::fresh_store().await;
-    assert!(!store.ensure_table().await.unwrap(), "the second call finds the table");
-}
-
-#[tokio::test]
 async fn login_against_dynamodb() {
     let store = Arc::new(support::fresh_store().await);
     let hasher = PasswordHasher::owasp();
-    store.create_user(&User::new("Alice", hasher.hash(PASSWORD).unwrap(), vec!["admin".into()])).await.unwrap();
-    let mut disabled = User::new("dave", hasher.hash(PASSWORD).unwrap(), vec![]);
+    store.create_user(&common::testing::user("Alice", hasher.hash(PASSWORD).unwrap(), &["admin"])).await.unwrap();
+    let mut disabled = common::testing::user("dave", hasher.hash(PASSWORD).unwrap(), &[]);
     disabled.disabled = true;
     store.create_user(&disabled).await.unwrap();
     let app = Authenticate::new(&support::authenticate_config(5), store, hasher).unwrap();
@@ -83,28 +71,10 @@ async fn login_with_an_item_written_by_hand() {
 #[tokio::test]
 async fn missing_table_is_503_and_no_token() {
     let store = DynamoUserStore::new(support::client().await, format!("missing-{}", uuid::Uuid::new_v4()));
-    assert!(matches!(store.get_user("alice").await, Err(StoreError::Unavailable(_))));
     let app = Authenticate::new(&support::authenticate_config(5), Arc::new(store), PasswordHasher::owasp()).unwrap();
     let (status, body) = login_status(&app, "alice", PASSWORD).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body, json!({"error": "temporarily_unavailable"}));
-}
-
-#[tokio::test]
-async fn a_malformed_item_is_an_error_not_a_login() {
-    let store = support::fresh_store().await;
-    support::client()
-        .await
-        .put_item()
-        .table_name(store.table())
-        .item("username", AttributeValue::S("mallory".into()))
-        .item("user_id", AttributeValue::S("u".into()))
-        .item("password_hash", AttributeValue::N("1".into()))
-        .item("created_at", AttributeValue::S("2026-11-28T17:00:00Z".into()))
-        .send()
-        .await
-        .unwrap();
-    assert!(matches!(store.get_user("mallory").await, Err(StoreError::InvalidItem(_))));
 }
 
 /// A role that is not a role name, in whatever attribute type holds it, makes

@@ -7,14 +7,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use authenticate::Authenticate;
+use authenticate::AuthenticateConfig;
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequest;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use check_token::CheckTokenConfig;
 use check_token::{Authorizer, AuthorizerError};
-use common::config::{AuthenticateConfig, CheckTokenConfig, HelloConfig};
 use common::password::PasswordHasher;
 use common::store::UserStore;
-use common::user::User;
+use hello::HelloConfig;
 use lambda_http::Body;
 use lambda_http::http::StatusCode;
 use lambda_runtime::{Context, LambdaEvent};
@@ -78,7 +79,7 @@ async fn call_hello(authorizer_output: &Value) -> (StatusCode, Value) {
 async fn services(store: Arc<dyn UserStore>) -> (Authenticate, Authorizer) {
     let hasher = PasswordHasher::owasp();
     store
-        .create_user(&User::new("alice", hasher.hash(PASSWORD).unwrap(), vec!["admin".into(), "dev".into()]))
+        .create_user(&common::testing::user("alice", hasher.hash(PASSWORD).unwrap(), &["admin", "dev"]))
         .await
         .unwrap();
     let authenticate = Authenticate::new(&AuthenticateConfig::from_lookup(&env()).unwrap(), store, hasher).unwrap();

@@ -11,18 +11,19 @@ use std::sync::{Arc, Mutex};
 
 use argon2::Params;
 use authenticate::Authenticate;
+use authenticate::AuthenticateConfig;
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequest;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use check_token::Authorizer;
-use common::config::{AuthenticateConfig, CheckTokenConfig, HelloConfig};
+use check_token::CheckTokenConfig;
 use common::logging::{LevelFilter, LogSettings};
 use common::password::PasswordHasher;
 use common::store::UserChange;
 use common::store::UserStore;
 use common::store::memory::MemoryUserStore;
 use common::store::unavailable::UnavailableStore;
-use common::user::User;
+use hello::HelloConfig;
 use lambda_http::Body;
 use serde_json::{Value, json};
 
@@ -86,11 +87,11 @@ async fn no_handler_path_logs_or_returns_a_secret() {
     let dynamo = Arc::new(support::fresh_store().await);
     let stores: [Arc<dyn UserStore>; 2] = [memory, dynamo];
     for store in stores {
-        let alice = User::new("alice", weak.hash(PASSWORD).unwrap(), vec!["admin".into()]);
-        let mut dave = User::new("dave", PasswordHasher::owasp().hash(PASSWORD).unwrap(), vec![]);
+        let alice = common::testing::user("alice", weak.hash(PASSWORD).unwrap(), &["admin"]);
+        let mut dave = common::testing::user("dave", PasswordHasher::owasp().hash(PASSWORD).unwrap(), &[]);
         dave.disabled = true;
-        let erin = User::new("erin", "not-a-phc-hash".into(), vec![]);
-        let frank = User::new("frank", PasswordHasher::owasp().hash(PASSWORD).unwrap(), vec![]);
+        let erin = common::testing::user("erin", "not-a-phc-hash", &[]);
+        let frank = common::testing::user("frank", PasswordHasher::owasp().hash(PASSWORD).unwrap(), &[]);
         for user in [&alice, &dave, &erin, &frank] {
             forbidden.push(user.password_hash.clone());
             store.create_user(user).await.unwrap();

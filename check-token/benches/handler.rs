@@ -2,12 +2,12 @@
 //! bytes → `serde_json::from_slice` → `Authorizer::authorize` → `serde_json::to_vec`.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequest;
-use check_token::Authorizer;
-use common::config::{CheckTokenConfig, IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
-use common::policy::PolicyResource;
+use aws_lambda_events::iam::IamPolicyEffect;
+use check_token::policy::{PolicyResource, invoke_policy};
+use check_token::{Authorizer, CheckTokenConfig};
+use common::testing::Tokens;
 use common::token::{Subject, TokenIssuer};
 use criterion::{Criterion, criterion_group, criterion_main};
 use lambda_runtime::Diagnostic;
@@ -17,14 +17,6 @@ const SECRET: &[u8] = b"bench-secret-0123456789abcdef0123456789abcdef";
 const NOW: u64 = 1_800_000_000;
 const METHOD_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/hello";
 
-fn names() -> TokenAudience {
-    TokenAudience { issuer: "authenticate".into(), audience: "api".into() }
-}
-
-fn key() -> KeyMaterial {
-    KeyMaterial { kid: "default".into(), secret: Secret::new(SECRET.to_vec()) }
-}
-
 fn event(token: &str) -> Vec<u8> {
     serde_json::to_vec(
         &json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"), "methodArn": METHOD_ARN}),
@@ -33,10 +25,10 @@ fn event(token: &str) -> Vec<u8> {
 }
 
 fn handler(c: &mut Criterion) {
-    let verifier = VerifierConfig { current: key(), previous: vec![], names: names(), leeway: Duration::from_secs(30) };
-    let authorizer = Authorizer::new(&CheckTokenConfig { verifier, resource: PolicyResource::FromMethodArn }).unwrap();
-    let issuer =
-        TokenIssuer::new(&IssuerConfig { key: key(), ttl: Duration::from_secs(3600), names: names() }).unwrap();
+    let tokens = Tokens::with_secret(SECRET);
+    let config = CheckTokenConfig { verifier: tokens.verifier_config(), resource: PolicyResource::FromMethodArn };
+    let authorizer = Authorizer::new(&config).unwrap();
+    let issuer = TokenIssuer::new(&tokens.issuer_config()).unwrap();
     let roles = vec!["admin".to_string(), "dev".to_string()];
     let subject = Subject { user_id: "8d2f3c1e-1111-4a4a-9b9b-000000000001", username: "alice", roles: &roles };
     let token = issuer.issue(subject, NOW).unwrap().access_token;
@@ -62,5 +54,14 @@ fn handler(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, handler);
+fn policy(c: &mut Criterion) {
+    c.bench_function("policy/ARN parse + policy build", |b| {
+        b.iter(|| {
+            let resource = PolicyResource::FromMethodArn.for_method_arn(Some(black_box(METHOD_ARN))).unwrap();
+            invoke_policy(IamPolicyEffect::Allow, resource)
+        })
+    });
+}
+
+criterion_group!(benches, handler, policy);
 criterion_main!(benches);

@@ -3,13 +3,13 @@
 use aws_lambda_events::apigw::{ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerResponse};
 use aws_lambda_events::iam::IamPolicyEffect;
 use common::clock::now_epoch_seconds;
-use common::config::CheckTokenConfig;
 use common::identity::{AuthorizerContext, join_roles};
-use common::policy::{ArnError, PolicyResource, authorizer_response, invoke_policy};
 use common::token::{TokenError, TokenVerifier};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 
 use crate::bearer::bearer_token;
+use crate::config::CheckTokenConfig;
+use crate::policy::{ArnError, PolicyResource, authorizer_response, invoke_policy};
 
 pub type AuthorizerResponse = ApiGatewayCustomAuthorizerResponse<AuthorizerContext>;
 

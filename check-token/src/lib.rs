@@ -5,6 +5,9 @@
 
 mod authorizer;
 mod bearer;
+mod config;
+pub mod policy;
 
 pub use authorizer::{Authorizer, AuthorizerError, AuthorizerResponse};
 pub use bearer::bearer_token;
+pub use config::{API_GATEWAY_ARN, CheckTokenConfig};

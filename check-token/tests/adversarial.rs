@@ -3,13 +3,12 @@
 //! genuine token next to them must be allowed, so the table cannot pass by
 //! refusing everything.
 
-use std::time::Duration;
-
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use check_token::CheckTokenConfig;
+use check_token::policy::PolicyResource;
 use check_token::{Authorizer, AuthorizerError};
-use common::config::{CheckTokenConfig, IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
-use common::policy::PolicyResource;
+use common::testing::Tokens;
 use common::token::{Subject, TokenIssuer};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
@@ -18,22 +17,17 @@ const SECRET: &[u8] = b"adversarial-suite-secret-0123456789abcdef";
 const NOW: u64 = 1_800_000_000;
 const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/hello";
 
-fn names() -> TokenAudience {
-    TokenAudience { issuer: "authenticate".into(), audience: "api".into() }
-}
-
-fn key() -> KeyMaterial {
-    KeyMaterial { kid: "default".into(), secret: Secret::new(SECRET.to_vec()) }
+fn tokens() -> Tokens {
+    Tokens::with_secret(SECRET)
 }
 
 fn authorizer() -> Authorizer {
-    let verifier = VerifierConfig { current: key(), previous: vec![], names: names(), leeway: Duration::from_secs(30) };
-    Authorizer::new(&CheckTokenConfig { verifier, resource: PolicyResource::FromMethodArn }).unwrap()
+    let config = CheckTokenConfig { verifier: tokens().verifier_config(), resource: PolicyResource::FromMethodArn };
+    Authorizer::new(&config).unwrap()
 }
 
 fn genuine() -> String {
-    let issuer =
-        TokenIssuer::new(&IssuerConfig { key: key(), ttl: Duration::from_secs(3600), names: names() }).unwrap();
+    let issuer = TokenIssuer::new(&tokens().issuer_config()).unwrap();
     issuer.issue(Subject { user_id: "u-1", username: "alice", roles: &["user".into()] }, NOW).unwrap().access_token
 }
 

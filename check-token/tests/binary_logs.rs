@@ -2,12 +2,10 @@
 //! `bench/`), at every verbose logging setting an operator could pick: its
 //! output never holds a token, its signature, a Basic credential or the secret.
 
-use std::time::Duration;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bench::runtime_api::{FunctionSpec, Outcome, VERBOSE_LOGGING, run_capturing};
-use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience};
+use common::testing::Tokens;
 use common::token::{Subject, TokenIssuer};
 use serde_json::json;
 
@@ -16,12 +14,7 @@ const PASSWORD: &str = "Tr0ub4dor-horse-staple-1";
 const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/hello";
 
 fn token() -> String {
-    let issuer = TokenIssuer::new(&IssuerConfig {
-        key: KeyMaterial { kid: "default".into(), secret: Secret::new(SECRET.as_bytes().to_vec()) },
-        ttl: Duration::from_secs(3600),
-        names: TokenAudience { issuer: "authenticate".into(), audience: "api".into() },
-    })
-    .unwrap();
+    let issuer = TokenIssuer::new(&Tokens::with_secret(SECRET).issuer_config()).unwrap();
     let subject = Subject { user_id: "u-1", username: "alice", roles: &["admin".into()] };
     issuer.issue(subject, common::clock::now_epoch_seconds()).unwrap().access_token
 }

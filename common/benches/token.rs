@@ -1,17 +1,14 @@
-//! Token issue and verify, and the policy the authorizer builds from a method ARN.
+//! Token issue and verify.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use aws_lambda_events::iam::IamPolicyEffect;
 use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
-use common::policy::{PolicyResource, invoke_policy};
 use common::token::{Subject, TokenIssuer, TokenVerifier};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const SECRET: &[u8] = b"bench-secret-0123456789abcdef0123456789abcdef";
 const NOW: u64 = 1_800_000_000;
-const METHOD_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/hello";
 
 fn names() -> TokenAudience {
     TokenAudience { issuer: "authenticate".into(), audience: "api".into() }
@@ -47,14 +44,5 @@ fn token(c: &mut Criterion) {
     });
 }
 
-fn policy(c: &mut Criterion) {
-    c.bench_function("policy/ARN parse + policy build", |b| {
-        b.iter(|| {
-            let resource = PolicyResource::FromMethodArn.for_method_arn(Some(black_box(METHOD_ARN))).unwrap();
-            invoke_policy(IamPolicyEffect::Allow, resource)
-        })
-    });
-}
-
-criterion_group!(benches, token, policy);
+criterion_group!(benches, token);
 criterion_main!(benches);

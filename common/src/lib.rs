@@ -1,10 +1,12 @@
 //! The pure core of the token service.
 //!
-//! Everything here is plain logic: configuration parsing, token issue and
-//! verification, IAM policy building, password hashing, and the user-store
-//! trait. Nothing in this crate knows about the Lambda runtime; the DynamoDB
-//! store is compiled only with the `dynamodb` feature so the authorizer and
-//! `hello` never link the AWS SDK.
+//! Plain logic and the seams around it: configuration parsing, credentials
+//! parsing, token issue and verification, password hashing, the users, the
+//! authorizer-context contract between the authorizer and the functions behind
+//! it, and the store traits with an in-memory store. Nothing here knows about
+//! Lambda, API Gateway, HTTP or the AWS SDK: the DynamoDB and SQLite stores
+//! live in `store-dynamodb` and `store-sqlite`, API Gateway's side in the
+//! function crates and `apigw`. Time and randomness come in from callers.
 
 pub mod clock;
 pub mod config;
@@ -14,8 +16,9 @@ pub mod identity;
 #[cfg(feature = "logging")]
 pub mod logging;
 pub mod password;
-pub mod policy;
-pub mod response;
+pub mod startup;
 pub mod store;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod token;
 pub mod user;

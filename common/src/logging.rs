@@ -23,7 +23,20 @@ use tracing_subscriber::{Layer, Registry};
 
 /// The crates of this workspace (as tracing targets), whose own log lines pass
 /// at any level: none of them logs a secret (their tests check it).
-const WORKSPACE_CRATES: [&str; 7] = ["common", "authenticate", "check_token", "hello", "local_api", "admin", "bench"];
+const WORKSPACE_CRATES: [&str; 12] = [
+    "common",
+    "store_dynamodb",
+    "store_sqlite",
+    "apigw",
+    "authenticate",
+    "check_token",
+    "hello",
+    "users",
+    "local_store",
+    "local_api",
+    "admin",
+    "bench",
+];
 
 /// The most any other crate may log.
 pub const DEPENDENCY_CAP: LevelFilter = LevelFilter::DEBUG;

@@ -2,9 +2,10 @@
 //!
 //! <https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html#argon2id>
 
+pub use argon2::Params;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{Error as HashError, PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Version};
 
 pub const OWASP_M_COST_KIB: u32 = 19_456;
 pub const OWASP_T_COST: u32 = 2;

@@ -130,16 +130,12 @@ pub fn validate_roles<S: AsRef<str>>(roles: &[S]) -> Result<Vec<String>, Invalid
 }
 
 impl User {
-    /// A new, enabled user with a fresh `user_id` and `created_at` of now.
-    pub fn new(username: &str, password_hash: String, roles: Vec<String>) -> Self {
-        let created_at = time::OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
+    /// A new, enabled user. The caller brings the identity's randomness and
+    /// time: `user_id` a fresh UUID v4, `created_at` RFC 3339.
+    pub fn new(username: &str, password_hash: String, roles: Vec<String>, user_id: String, created_at: String) -> Self {
         Self {
             username: normalize_username(username),
-            user_id: uuid::Uuid::new_v4().to_string(),
+            user_id,
             password_hash,
             roles,
             disabled: false,
@@ -168,17 +164,22 @@ mod tests {
     }
 
     #[test]
-    fn new_user_has_uuid_and_rfc3339_timestamp() {
-        let user = User::new("Bob", "$argon2id$...".into(), vec!["admin".into()]);
-        assert_eq!(user.username, "bob");
-        assert_eq!(uuid::Uuid::parse_str(&user.user_id).unwrap().get_version_num(), 4);
-        assert!(time::OffsetDateTime::parse(&user.created_at, &time::format_description::well_known::Rfc3339).is_ok());
+    fn a_new_user_is_enabled_and_normalized() {
+        let user = User::new(
+            "Bob",
+            "$argon2id$...".into(),
+            vec!["admin".into()],
+            "id-1".into(),
+            "2026-01-01T00:00:00Z".into(),
+        );
+        assert_eq!((user.username.as_str(), user.user_id.as_str()), ("bob", "id-1"));
         assert!(!user.disabled);
+        assert_eq!((user.failed_logins, user.locked_until, user.last_attempt_at), (0, None, None));
     }
 
     #[test]
     fn lock_is_compared_with_the_clock() {
-        let mut user = User::new("bob", String::new(), vec![]);
+        let mut user = crate::testing::user("bob", "", &[]);
         assert_eq!(user.locked_for(100), None);
         user.locked_until = Some(160);
         assert_eq!(user.locked_for(100), Some(60));
@@ -228,7 +229,7 @@ mod tests {
 
     #[test]
     fn debug_hides_the_hash() {
-        let user = User::new("bob", "$argon2id$secret-hash".into(), vec![]);
+        let user = crate::testing::user("bob", "$argon2id$secret-hash", &[]);
         assert!(!format!("{user:?}").contains("secret-hash"));
     }
 }

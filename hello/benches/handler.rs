@@ -7,8 +7,8 @@ use std::hint::black_box;
 use std::pin::pin;
 use std::task::{Context as TaskContext, Poll, Waker};
 
-use common::config::HelloConfig;
 use criterion::{Criterion, criterion_group, criterion_main};
+use hello::HelloConfig;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent, Service, service_fn};
 

@@ -1,5 +1,5 @@
 use lambda_http::http::header::ACCESS_CONTROL_ALLOW_ORIGIN;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::*;
 

@@ -3,31 +3,9 @@
 
 mod support;
 
-use std::io::Cursor;
-
-use admin::commands::{self, Io, PasswordPrompt};
-use local_api::store::Store;
+use local_store::{Initialized, Store};
 use reqwest::StatusCode;
 use support::{Harness, Options, PASSWORD, add_user, require_dynamodb_endpoint};
-
-struct NoTerminal;
-
-impl PasswordPrompt for NoTerminal {
-    fn is_terminal(&self) -> bool {
-        false
-    }
-
-    fn read_hidden(&mut self, _prompt: &str) -> std::io::Result<String> {
-        unreachable!()
-    }
-}
-
-async fn admin_init(store: &Store) -> String {
-    let mut output = Vec::new();
-    let mut io = Io { stdin: &mut Cursor::new(Vec::new()), stdout: &mut output, prompt: &mut NoTerminal };
-    commands::init(store, &mut io).await.unwrap();
-    String::from_utf8(output).unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_and_hello_with_users_in_dynamodb() {
@@ -35,7 +13,7 @@ async fn login_and_hello_with_users_in_dynamodb() {
     let table = format!("local-api-test-{}", uuid::Uuid::new_v4());
     let api = Harness::start(Options { dynamodb_table: Some(table.clone()), ..Options::default() }).await;
     assert!(matches!(&api.store, Store::Dynamodb(store) if store.table() == table));
-    assert_eq!(admin_init(&api.store).await, format!("created DynamoDB table {table}; it is active\n"));
+    assert_eq!(api.store.init().await.unwrap(), Initialized::TableCreated(table.clone()), "admin init");
     add_user(&api.store, "Alice", &["admin"]).await;
 
     let token = api.login("alice", PASSWORD).await;

@@ -7,12 +7,11 @@ mod support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use admin::commands::UsersCommand;
 use async_trait::async_trait;
 use local_api::{RouteTable, TokenAuthorizer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{Harness, Options, PASSWORD, SECRET, add_user, admin_users};
+use support::{Harness, Options, PASSWORD, SECRET, add_user, users};
 
 const EXPLICIT_DENY: &str = "User is not authorized to access this resource with an explicit deny";
 const NOT_ALLOWED: &str = "User is not authorized to access this resource";
@@ -100,7 +99,7 @@ async fn login_errors_come_from_the_handler_unchanged() {
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.json()["error"], "invalid_credentials");
     assert!(wrong.header("www-authenticate").unwrap().starts_with("Basic realm="));
-    admin_users(&api.store, UsersCommand::Disable { username: "bob".into() }, "").await;
+    users(&api.store).set_disabled("bob", true).await.unwrap();
     let disabled = api.send(api.client.get(api.url("/authenticate")).basic_auth("bob", Some(PASSWORD))).await;
     assert_eq!(disabled.status, StatusCode::FORBIDDEN);
     assert_eq!(disabled.json(), json!({"error": "account_disabled"}));

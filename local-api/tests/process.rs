@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use local_api::store::{Store, StoreArgs};
+use local_store::store::{Store, StoreArgs};
 use reqwest::StatusCode;
 use support::{PASSWORD, TempDir, add_user, require_dynamodb_endpoint};
 

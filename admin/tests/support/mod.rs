@@ -2,26 +2,16 @@
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
-
-/// A folder under the system temp dir, removed when dropped.
-pub struct TempDir(PathBuf);
+/// A folder of the test's own, removed when dropped.
+pub struct TempDir(common::testing::TempDir);
 
 impl TempDir {
     pub fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!("admin-test-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
+        Self(common::testing::TempDir::new("admin-test"))
     }
 
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+    pub fn path(&self) -> &std::path::Path {
+        self.0.path()
     }
 }
 

@@ -2,13 +2,12 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
 use common::password::PasswordHasher;
 use common::store::memory::MemoryUserStore;
 use common::store::unavailable::UnavailableStore;
 use common::store::{LockoutPolicy, UserDirectory};
+use common::testing::Tokens;
 use common::token::TokenVerifier;
-use common::user::User;
 use lambda_http::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL};
 use serde_json::Value;
 
@@ -19,34 +18,27 @@ const PASSWORD: &str = "correct horse battery staple";
 const GET_EVENT: &str = include_str!("../../../events/authenticate-get.json");
 const POST_EVENT: &str = include_str!("../../../events/authenticate-post.json");
 
+fn tokens() -> Tokens {
+    Tokens::with_secret(SECRET).ttl(Duration::from_secs(900)).leeway(Duration::ZERO)
+}
+
 fn config() -> AuthenticateConfig {
     AuthenticateConfig {
-        issuer: IssuerConfig {
-            key: KeyMaterial { kid: "default".into(), secret: Secret::new(SECRET.to_vec()) },
-            ttl: Duration::from_secs(900),
-            names: TokenAudience { issuer: "authenticate".into(), audience: "api".into() },
-        },
+        issuer: tokens().issuer_config(),
         cors_allow_origin: "*".into(),
         lockout: LockoutPolicy { max_attempts: 5, lockout_secs: 900 },
     }
 }
 
 fn verifier() -> TokenVerifier {
-    let config = config();
-    TokenVerifier::new(&VerifierConfig {
-        current: config.issuer.key,
-        previous: vec![],
-        names: config.issuer.names,
-        leeway: Duration::ZERO,
-    })
-    .unwrap()
+    TokenVerifier::new(&tokens().verifier_config()).unwrap()
 }
 
 async fn store_with_users() -> Arc<MemoryUserStore> {
     let hasher = PasswordHasher::owasp();
     let store = Arc::new(MemoryUserStore::new());
-    let alice = User::new("alice", hasher.hash(PASSWORD).unwrap(), vec!["admin".into()]);
-    let mut dave = User::new("dave", hasher.hash(PASSWORD).unwrap(), vec![]);
+    let alice = common::testing::user("alice", hasher.hash(PASSWORD).unwrap(), &["admin"]);
+    let mut dave = common::testing::user("dave", hasher.hash(PASSWORD).unwrap(), &[]);
     dave.disabled = true;
     store.create_user(&alice).await.unwrap();
     store.create_user(&dave).await.unwrap();
@@ -239,7 +231,7 @@ async fn store_failure_is_503_and_issues_no_token() {
 #[tokio::test]
 async fn corrupt_stored_hash_is_a_500_without_details() {
     let store = Arc::new(MemoryUserStore::new());
-    store.create_user(&User::new("erin", "not-a-phc-string".into(), vec![])).await.unwrap();
+    store.create_user(&common::testing::user("erin", "not-a-phc-string", &[])).await.unwrap();
     let app = Authenticate::new(&config(), store, PasswordHasher::owasp()).unwrap();
     let response = app.handle(get(Some(&basic("erin", PASSWORD)))).await.unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
@@ -321,7 +313,7 @@ mod lockout_and_rehash {
 
     async fn observed(failing: Option<&'static str>) -> (Arc<Observed>, Authenticate) {
         let store = Arc::new(Observed { failing, ..Default::default() });
-        let user = User::new("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), vec![]);
+        let user = common::testing::user("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), &[]);
         store.inner.create_user(&user).await.unwrap();
         let app = Authenticate::new(&config(), store.clone(), PasswordHasher::owasp()).unwrap();
         (store, app)
@@ -362,7 +354,7 @@ mod lockout_and_rehash {
     #[tokio::test]
     async fn an_expired_lock_lets_the_user_in() {
         let store = Arc::new(MemoryUserStore::new());
-        let mut user = User::new("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), vec![]);
+        let mut user = common::testing::user("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), &[]);
         user.locked_until = Some(now_epoch_seconds() - 1);
         store.create_user(&user).await.unwrap();
         let app = Authenticate::new(&config(), store, PasswordHasher::owasp()).unwrap();
@@ -420,7 +412,10 @@ mod lockout_and_rehash {
     #[tokio::test]
     async fn a_lock_set_during_verification_wins_over_the_right_password() {
         let store = Arc::new(MemoryUserStore::new());
-        store.create_user(&User::new("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), vec![])).await.unwrap();
+        store
+            .create_user(&common::testing::user("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), &[]))
+            .await
+            .unwrap();
         let policy = config().lockout;
         let now = now_epoch_seconds();
         // Four wrong attempts already reserved and in flight; ours takes the fifth.
@@ -468,7 +463,10 @@ mod lockout_and_rehash {
     #[tokio::test]
     async fn a_limit_of_one_locks_on_the_first_failure() {
         let store = Arc::new(MemoryUserStore::new());
-        store.create_user(&User::new("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), vec![])).await.unwrap();
+        store
+            .create_user(&common::testing::user("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), &[]))
+            .await
+            .unwrap();
         let mut config = config();
         config.lockout = LockoutPolicy { max_attempts: 1, lockout_secs: 60 };
         let app = Authenticate::new(&config, store, PasswordHasher::owasp()).unwrap();
@@ -483,7 +481,7 @@ mod lockout_and_rehash {
         let store = Arc::new(MemoryUserStore::new());
         let weak = PasswordHasher::with_params(Params::new(8 * 1024, 1, 1, None).unwrap());
         let old_hash = weak.hash(PASSWORD).unwrap();
-        store.create_user(&User::new("alice", old_hash.clone(), vec![])).await.unwrap();
+        store.create_user(&common::testing::user("alice", old_hash.clone(), &[])).await.unwrap();
         let app = Authenticate::new(&config(), store.clone(), PasswordHasher::owasp()).unwrap();
         assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::OK);
         let new_hash = store.get_user("alice").await.unwrap().unwrap().password_hash;

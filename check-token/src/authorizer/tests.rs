@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
+use common::testing::Tokens;
 use common::token::{Subject, TokenIssuer};
 use serde_json::{Value, json};
 
@@ -10,25 +10,16 @@ const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 const NOW: u64 = 1_700_000_000;
 const METHOD_ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/hello";
 
-fn key() -> KeyMaterial {
-    KeyMaterial { kid: "default".into(), secret: Secret::new(SECRET.to_vec()) }
-}
-
-fn names() -> TokenAudience {
-    TokenAudience { issuer: "authenticate".into(), audience: "api".into() }
+fn tokens() -> Tokens {
+    Tokens::with_secret(SECRET)
 }
 
 fn authorizer(resource: PolicyResource) -> Authorizer {
-    let config = CheckTokenConfig {
-        verifier: VerifierConfig { current: key(), previous: vec![], names: names(), leeway: Duration::from_secs(30) },
-        resource,
-    };
-    Authorizer::new(&config).unwrap()
+    Authorizer::new(&CheckTokenConfig { verifier: tokens().verifier_config(), resource }).unwrap()
 }
 
 fn token(roles: &[&str]) -> String {
-    let issuer =
-        TokenIssuer::new(&IssuerConfig { key: key(), ttl: Duration::from_secs(3600), names: names() }).unwrap();
+    let issuer = TokenIssuer::new(&tokens().issuer_config()).unwrap();
     let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
     issuer.issue(Subject { user_id: "user-1", username: "alice", roles: &roles }, NOW).unwrap().access_token
 }
@@ -155,7 +146,7 @@ async fn handle_uses_the_wall_clock_and_the_sample_event_shape() {
     let sample: Value = serde_json::from_str(include_str!("../../../events/check-token.json")).unwrap();
     let mut request: ApiGatewayCustomAuthorizerRequest = serde_json::from_value(sample).unwrap();
     assert_eq!(request.type_.as_deref(), Some("TOKEN"));
-    let issuer = TokenIssuer::new(&IssuerConfig { key: key(), ttl: Duration::from_secs(60), names: names() }).unwrap();
+    let issuer = TokenIssuer::new(&tokens().ttl(Duration::from_secs(60)).issuer_config()).unwrap();
     let fresh = issuer.issue(Subject { user_id: "u-9", username: "bob", roles: &[] }, now_epoch_seconds()).unwrap();
     request.authorization_token = Some(format!("Bearer {}", fresh.access_token));
     let response = authorizer(PolicyResource::FromMethodArn)

@@ -11,7 +11,7 @@ const NOW: u64 = 1_700_000_000;
 
 fn sample(username: &str, roles: &[&str]) -> User {
     let hash = format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$hash-of-{username}");
-    User::new(username, hash, roles.iter().map(|r| r.to_string()).collect())
+    crate::testing::user(username, hash, roles)
 }
 
 pub async fn run_all(store: &dyn UserStore) {

@@ -76,7 +76,7 @@ mod tests {
     const NOW: u64 = 1_700_000_000;
 
     fn user() -> User {
-        User::new("alice", String::new(), vec![])
+        crate::testing::user("alice", String::new(), &[])
     }
 
     #[test]

@@ -7,12 +7,6 @@ use crate::user::User;
 pub mod lockout;
 pub mod memory;
 
-#[cfg(feature = "dynamodb")]
-pub mod dynamodb;
-
-#[cfg(feature = "sqlite")]
-pub mod sqlite;
-
 #[cfg(any(test, feature = "test-support"))]
 pub mod contract;
 

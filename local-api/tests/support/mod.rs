@@ -1,17 +1,16 @@
 //! Shared set-up: a local API on an ephemeral port over a store in a temp
-//! dir, users created through the admin CLI's own code, and an HTTP client.
+//! dir, users created with the admin CLI's operations (the `users` crate),
+//! and an HTTP client.
 
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::Cursor;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use admin::commands::{self, Io, PasswordPrompt, UsersCommand};
 use local_api::server::ServerLimits;
-use local_api::store::{Store, StoreArgs};
 use local_api::{Gateway, GatewayBuilder, ManualClock, RouteTable, RunningServer, TokenAuthorizer};
+use local_store::store::{Store, StoreArgs};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -20,58 +19,28 @@ use tokio::net::TcpListener;
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-/// A folder under the system temp dir, removed when dropped.
-pub struct TempDir(PathBuf);
+/// A folder of the test's own, removed when dropped.
+pub struct TempDir(common::testing::TempDir);
 
 impl TempDir {
     pub fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!("local-api-test-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
+        Self(common::testing::TempDir::new("local-api-test"))
     }
 
     pub fn path(&self) -> &Path {
-        &self.0
+        self.0.path()
     }
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// The operations `admin users ...` runs, on this store.
+pub fn users(store: &Store) -> users::Users {
+    users::Users::new(store.user_store())
 }
 
-/// Tests never prompt: passwords come on "standard input".
-struct NoTerminal;
-
-impl PasswordPrompt for NoTerminal {
-    fn is_terminal(&self) -> bool {
-        false
-    }
-
-    fn read_hidden(&mut self, _prompt: &str) -> std::io::Result<String> {
-        unreachable!("tests pass passwords with --password-stdin")
-    }
-}
-
-/// Runs an `admin users ...` command against the store, as the CLI does.
-pub async fn admin_users(store: &Store, command: UsersCommand, stdin: &str) -> String {
-    let mut input = Cursor::new(stdin.as_bytes().to_vec());
-    let mut output = Vec::new();
-    let mut prompt = NoTerminal;
-    let mut io = Io { stdin: &mut input, stdout: &mut output, prompt: &mut prompt };
-    commands::users(&command, store.user_store().as_ref(), &mut io).await.unwrap();
-    String::from_utf8(output).unwrap()
-}
-
-/// `admin users add <name> --role ... --password-stdin`.
+/// `admin users add <name> --role ...`, with [`PASSWORD`].
 pub async fn add_user(store: &Store, username: &str, roles: &[&str]) {
-    let command = UsersCommand::Add {
-        username: username.into(),
-        roles: roles.iter().map(|r| r.to_string()).collect(),
-        password_stdin: true,
-    };
-    admin_users(store, command, &format!("{PASSWORD}\n")).await;
+    let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+    users(store).add(username, PASSWORD, &roles, common::clock::now_epoch_seconds()).await.unwrap();
 }
 
 /// What a test changes about the server.

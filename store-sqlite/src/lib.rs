@@ -15,9 +15,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::memory::apply_change;
-use super::{LockoutPolicy, LoginRecorded, LoginStore, Reservation, StoreError, UserChange, UserDirectory, lockout};
-use crate::user::{User, validate_role};
+use common::store::memory::apply_change;
+use common::store::{
+    LockoutPolicy, LoginRecorded, LoginStore, Reservation, StoreError, UserChange, UserDirectory, lockout,
+};
+use common::user::{User, validate_role};
 
 /// How long a writer waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -374,37 +376,26 @@ impl LoginStore for SqliteUserStore {
 
 #[cfg(test)]
 mod tests {
+    use common::testing::TempDir;
+
     use super::*;
 
-    /// A folder under the system temp dir, removed when dropped.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new() -> Self {
-            let dir = std::env::temp_dir().join(format!("common-sqlite-test-{}", uuid::Uuid::new_v4()));
-            std::fs::create_dir_all(&dir).unwrap();
-            Self(dir)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
+    fn temp_dir() -> TempDir {
+        TempDir::new("store-sqlite-test")
     }
 
     #[tokio::test]
     async fn passes_the_store_contract() {
-        let dir = TempDir::new();
-        let store = SqliteUserStore::open(dir.0.join("users.db")).unwrap();
-        super::super::contract::run_all(&store).await;
+        let dir = temp_dir();
+        let store = SqliteUserStore::open(dir.path().join("users.db")).unwrap();
+        common::store::contract::run_all(&store).await;
     }
 
     #[tokio::test]
     async fn data_survives_reopening_and_the_file_is_private_and_in_wal_mode() {
-        let dir = TempDir::new();
-        let path = dir.0.join("users.db");
-        let user = User::new("alice", "$argon2id$x".into(), vec!["admin".into()]);
+        let dir = temp_dir();
+        let path = dir.path().join("users.db");
+        let user = common::testing::user("alice", "$argon2id$x", &["admin"]);
         SqliteUserStore::open(&path).unwrap().create_user(&user).await.unwrap();
         let reopened = SqliteUserStore::open(&path).unwrap();
         assert_eq!(reopened.get_user("alice").await.unwrap(), Some(user));
@@ -423,11 +414,11 @@ mod tests {
     /// attempts are granted than the limit, and none is lost.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn reservations_from_two_connections_stop_at_the_limit() {
-        let dir = TempDir::new();
-        let path = dir.0.join("users.db");
+        let dir = temp_dir();
+        let path = dir.path().join("users.db");
         let first = SqliteUserStore::open(&path).unwrap();
         let second = SqliteUserStore::open(&path).unwrap();
-        first.create_user(&User::new("bob", "$argon2id$x".into(), vec![])).await.unwrap();
+        first.create_user(&common::testing::user("bob", "$argon2id$x", &[])).await.unwrap();
         let policy = LockoutPolicy { max_attempts: 25, lockout_secs: 60 };
         let mut tasks = Vec::new();
         for store in [first.clone(), second.clone()] {
@@ -450,10 +441,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_row_with_an_invalid_role_is_an_invalid_item() {
-        let dir = TempDir::new();
-        let path = dir.0.join("users.db");
+        let dir = temp_dir();
+        let path = dir.path().join("users.db");
         let store = SqliteUserStore::open(&path).unwrap();
-        store.create_user(&User::new("mallory", "$argon2id$x".into(), vec!["viewer".into()])).await.unwrap();
+        store.create_user(&common::testing::user("mallory", "$argon2id$x", &["viewer"])).await.unwrap();
         Connection::open(&path)
             .unwrap()
             .execute("UPDATE users SET roles = '[\"viewer,admin\"]' WHERE username = 'mallory'", [])
@@ -472,8 +463,8 @@ mod tests {
     /// and keeps its users.
     #[tokio::test]
     async fn an_old_file_is_migrated() {
-        let dir = TempDir::new();
-        let path = dir.0.join("users.db");
+        let dir = temp_dir();
+        let path = dir.path().join("users.db");
         let old = Connection::open(&path).unwrap();
         old.execute_batch(MIGRATIONS[0]).unwrap();
         old.pragma_update(None, "user_version", 1).unwrap();
@@ -494,8 +485,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_corrupt_row_is_an_invalid_item() {
-        let dir = TempDir::new();
-        let path = dir.0.join("users.db");
+        let dir = temp_dir();
+        let path = dir.path().join("users.db");
         let store = SqliteUserStore::open(&path).unwrap();
         Connection::open(&path)
             .unwrap()
@@ -510,15 +501,15 @@ mod tests {
 
     #[test]
     fn a_missing_folder_is_unavailable() {
-        let dir = TempDir::new();
-        let err = SqliteUserStore::open(dir.0.join("no-such-dir").join("users.db")).unwrap_err();
+        let dir = temp_dir();
+        let err = SqliteUserStore::open(dir.path().join("no-such-dir").join("users.db")).unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
     }
 
     #[test]
     fn a_newer_schema_is_refused() {
-        let dir = TempDir::new();
-        let path = dir.0.join("users.db");
+        let dir = temp_dir();
+        let path = dir.path().join("users.db");
         SqliteUserStore::open(&path).unwrap();
         Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
         assert!(matches!(SqliteUserStore::open(&path), Err(StoreError::Unavailable(_))));

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use common::config::{ConfigError, users_table};
-use common::store::dynamodb::DynamoUserStore;
-use common::store::sqlite::SqliteUserStore;
 use common::store::{StoreError, UserStore};
+use store_dynamodb::DynamoUserStore;
+use store_sqlite::SqliteUserStore;
 
 use crate::trust::{self, Role, Untrusted};
 

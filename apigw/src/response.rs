@@ -1,9 +1,10 @@
-//! JSON responses for the HTTP functions (`authenticate`, `hello`).
+//! JSON responses for the HTTP functions.
 
-use aws_lambda_events::encodings::Body;
-use http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
-use http::{Response, StatusCode};
+use lambda_http::Body;
+use lambda_http::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use lambda_http::http::{Response, StatusCode};
 use serde::Serialize;
+use serde_json::json;
 
 /// A JSON response with the CORS origin header and `Cache-Control: no-store`:
 /// nothing this service returns (tokens, identities, errors) should be cached.
@@ -22,6 +23,21 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T, cors_allow_orig
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     }
     response
+}
+
+/// The error body every function answers with: `{"error": <code>,
+/// "error_description": <text>}`, OAuth 2.0's shape (RFC 6749 §5.2).
+pub fn error_response(
+    status: StatusCode,
+    error: &str,
+    description: Option<&str>,
+    cors_allow_origin: &str,
+) -> Response<Body> {
+    let body = match description {
+        Some(description) => json!({"error": error, "error_description": description}),
+        None => json!({"error": error}),
+    };
+    json_response(status, &body, cors_allow_origin)
 }
 
 #[cfg(test)]

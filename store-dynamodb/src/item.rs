@@ -2,9 +2,11 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{Item, attr};
-use crate::store::StoreError;
-use crate::user::{User, validate_role};
+use common::store::StoreError;
+use common::user::{User, validate_role};
+
+use crate::Item;
+use crate::users::attr;
 
 pub fn user_to_item(user: &User) -> Item {
     let roles = user.roles.iter().cloned().map(AttributeValue::S).collect();

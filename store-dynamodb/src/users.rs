@@ -1,26 +1,23 @@
-//! The user table in DynamoDB.
-//!
-//! Errors are matched by their typed error code, never by message text.
+//! The user table: [`DynamoUserStore`], both the operators' directory and the
+//! login's conditional writes.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
     ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TableStatus,
 };
 
-use super::lockout::STALE_RESERVATION_SECS;
-use super::{LockoutPolicy, LoginRecorded, LoginStore, Reservation, StoreError, UserChange, UserDirectory, lockout};
-use crate::user::User;
+use common::store::lockout::{self, STALE_RESERVATION_SECS};
+use common::store::{LockoutPolicy, LoginRecorded, LoginStore, Reservation, StoreError, UserChange, UserDirectory};
+use common::user::User;
 
-mod item;
-
-pub use item::{user_from_item, user_to_item};
+use crate::item::{user_from_item, user_to_item};
+use crate::{Item, unavailable};
 
 /// Attribute names of the user item; `roles` is a DynamoDB reserved word, so
 /// expressions must refer to it through a `#placeholder`.
@@ -63,10 +60,6 @@ fn number(n: u64) -> AttributeValue {
 pub struct DynamoUserStore {
     client: Client,
     table: String,
-}
-
-fn unavailable<E: std::error::Error>(err: E) -> StoreError {
-    StoreError::Unavailable(DisplayErrorContext(&err).to_string())
 }
 
 impl DynamoUserStore {
@@ -397,6 +390,3 @@ impl LoginStore for DynamoUserStore {
         Ok(matches!(write, Write::Applied(_)))
     }
 }
-
-/// Kept for item mapping helpers that build maps by hand.
-pub type Item = HashMap<String, AttributeValue>;

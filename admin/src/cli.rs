@@ -1,0 +1,83 @@
+//! The command line: what `admin --help` shows.
+
+use local_store::StoreArgs;
+
+/// Manage the users of the token service.
+#[derive(Debug, clap::Parser)]
+#[command(name = "admin", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum Command {
+    /// Create the DynamoDB table if it is missing and wait until it is active (nothing to do for the embedded store).
+    Init,
+    /// Add, list, show and change users.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Print a fresh random secret for JWT_SECRET (64 hex characters).
+    Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum UsersCommand {
+    /// Create a user; the password is prompted for twice (no echo), or read from standard input.
+    Add {
+        /// The login name: 1-128 bytes, no ':' or control characters; stored lowercased.
+        username: String,
+        /// A role (letters, digits, '-', '_', '.', ':'); repeat for several.
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<String>,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List every user.
+    List,
+    /// Show one user (never the password hash).
+    Show {
+        /// The login name (case-insensitive).
+        username: String,
+    },
+    /// Replace a user's password.
+    SetPassword {
+        /// The login name (case-insensitive).
+        username: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Replace a user's roles with the ones given (none clears them).
+    Roles {
+        /// The login name (case-insensitive).
+        username: String,
+        #[arg(value_name = "ROLE")]
+        roles: Vec<String>,
+    },
+    /// Refuse the user's logins (tokens already issued stay valid until they expire).
+    Disable {
+        /// The login name (case-insensitive).
+        username: String,
+    },
+    /// Allow the user's logins again.
+    Enable {
+        /// The login name (case-insensitive).
+        username: String,
+    },
+    /// Clear the brute-force lockout: the failed-login count and the lock.
+    Unlock {
+        /// The login name (case-insensitive).
+        username: String,
+    },
+    /// Delete a user.
+    Delete {
+        /// The login name (case-insensitive).
+        username: String,
+    },
+}

@@ -1,0 +1,118 @@
+//! Assembling a [`Gateway`] from configuration: the functions' own
+//! `from_lookup` parsing, the routes of `serverless.yml`, and the
+//! `check-token` authorizer, each replaceable in tests.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use authenticate::{Authenticate, AuthenticateConfig};
+use check_token::{Authorizer, CheckTokenConfig};
+use common::password::PasswordHasher;
+use common::store::UserStore;
+use hello::HelloConfig;
+
+use crate::authorizer::{CheckToken, TokenAuthorizer};
+use crate::clock::{Clock, SystemClock};
+use crate::event::ApiIdentity;
+use crate::gateway::{Function, Gateway};
+use crate::routes::{self, RouteTable};
+use crate::{DEFAULT_REGION, StartupError, cache};
+
+/// Assembles a [`Gateway`] from configuration: the same `from_lookup`
+/// parsing as the Lambdas, the routes of `serverless.yml`, and the
+/// `check-token` authorizer, each replaceable in tests.
+pub struct GatewayBuilder<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    store: Arc<dyn UserStore>,
+    routes: Option<RouteTable>,
+    clock: Arc<dyn Clock>,
+    authorizers: HashMap<String, Arc<dyn TokenAuthorizer>>,
+    ttl_override: Option<u64>,
+}
+
+impl<'a> GatewayBuilder<'a> {
+    /// `lookup` reads the environment variables the Lambdas read.
+    pub fn new(lookup: &'a dyn Fn(&str) -> Option<String>, store: Arc<dyn UserStore>) -> Self {
+        Self {
+            lookup,
+            store,
+            routes: None,
+            clock: Arc::new(SystemClock),
+            authorizers: HashMap::new(),
+            ttl_override: None,
+        }
+    }
+
+    /// Routes other than `serverless.yml`'s (tests).
+    pub fn routes(mut self, routes: RouteTable) -> Self {
+        self.routes = Some(routes);
+        self
+    }
+
+    /// The clock of the authorizer cache and of the authorizer's token checks.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the authorizer function of this name (tests).
+    pub fn authorizer(mut self, name: &str, authorizer: Arc<dyn TokenAuthorizer>) -> Self {
+        self.authorizers.insert(name.to_string(), authorizer);
+        self
+    }
+
+    /// Overrides every authorizer's `resultTtlInSeconds` (0 disables the cache).
+    pub fn authorizer_ttl(mut self, seconds: Option<u64>) -> Self {
+        self.ttl_override = seconds;
+        self
+    }
+
+    pub fn build(self) -> Result<Gateway, StartupError> {
+        let lookup = self.lookup;
+        let authenticate_config = AuthenticateConfig::from_lookup(lookup)?;
+        let check_token_config = CheckTokenConfig::from_lookup(lookup)?;
+        let hello = HelloConfig::from_lookup(lookup)?;
+        let routes = match self.routes {
+            Some(routes) => routes,
+            None => RouteTable::from_serverless_yml()?,
+        };
+        let mut authorizers = self.authorizers;
+        if !authorizers.contains_key("checkToken") {
+            authorizers.insert("checkToken".into(), Arc::new(CheckToken(Authorizer::new(&check_token_config)?)));
+        }
+        let mut functions = HashMap::new();
+        let mut validators = HashMap::new();
+        for route in &routes.routes {
+            let function = Function::by_name(&route.function)
+                .ok_or_else(|| StartupError::UnknownFunction(route.function.clone()))?;
+            functions.insert(route.function.clone(), function);
+            if let Some(spec) = &route.authorizer {
+                if !authorizers.contains_key(&spec.function) {
+                    return Err(StartupError::UnknownFunction(spec.function.clone()));
+                }
+                if let Some(expression) = &spec.validation_expression {
+                    // Java's matches(), as API Gateway applies it: the whole value.
+                    let regex = regex_lite::Regex::new(&format!("^(?:{expression})$"))
+                        .map_err(|err| routes::RouteError(format!("identityValidationExpression: {err}")))?;
+                    validators.insert(expression.clone(), regex);
+                }
+            }
+        }
+        let region = (lookup)("AWS_REGION").filter(|r| !r.is_empty()).unwrap_or_else(|| DEFAULT_REGION.into());
+        Ok(Gateway {
+            routes,
+            api: ApiIdentity::local(region),
+            functions,
+            authenticate: Authenticate::new(&authenticate_config, self.store, PasswordHasher::owasp())?,
+            cors_allow_origin: hello.cors_allow_origin.clone(),
+            hello,
+            authorizers,
+            validators,
+            ttl_override: self.ttl_override,
+            cache: Mutex::new(cache::AuthorizerCache::new()),
+            clock: self.clock,
+            invocations: AtomicU64::new(0),
+        })
+    }
+}

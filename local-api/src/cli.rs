@@ -1,0 +1,111 @@
+//! The `local-api` binary: its command line, the store and the local secret
+//! it settles, and the banner it prints.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use common::config::{JWT_SECRET, process_env};
+use local_store::secret::{LocalSecretError, LocalSecretOrigin, load_or_create_local};
+use local_store::store::{self, OpenError, Store, StoreArgs};
+use tokio::net::TcpListener;
+
+use crate::server::{self, RunningServer};
+use crate::{Gateway, GatewayBuilder, StartupError, routes};
+
+/// The `local-api` command line.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "local-api", version, about = "Runs the token service locally behind an emulated API Gateway")]
+pub struct Args {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, env = "PORT", default_value_t = 3000)]
+    pub port: u16,
+    /// Seconds an authorizer decision is cached per token (0 disables the
+    /// cache); default: resultTtlInSeconds from serverless.yml (300).
+    #[arg(long, env = "AUTHORIZER_TTL")]
+    pub authorizer_ttl: Option<u64>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// The binary: opens the store, settles the JWT secret, serves until Ctrl-C.
+pub async fn run(args: Args) -> Result<(), StartupError> {
+    let secret_note = local_secret(&args)?;
+    let store = Store::open(&args.store, &process_env).await.map_err(|err| match err {
+        OpenError::Untrusted(untrusted) => StartupError::Untrusted(untrusted),
+        err => StartupError::Store(err),
+    })?;
+    let lookup = {
+        let generated = secret_note.as_ref().map(|(secret, _)| secret.clone());
+        move |name: &str| match process_env(name).filter(|v| !v.is_empty()) {
+            None if name == JWT_SECRET => generated.clone(),
+            value => value,
+        }
+    };
+    let gateway =
+        Arc::new(GatewayBuilder::new(&lookup, store.user_store()).authorizer_ttl(args.authorizer_ttl).build()?);
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
+        .await
+        .map_err(|err| StartupError::Io(format!("cannot listen on 127.0.0.1:{}: {err}", args.port)))?;
+    let server = RunningServer::start(Arc::clone(&gateway), listener, server::stdout_log())
+        .map_err(|err| StartupError::Io(err.to_string()))?;
+    print!("{}", banner(&server.url(), &gateway, &store, secret_note.as_ref().map(|(_, origin)| origin)));
+    tokio::signal::ctrl_c().await.map_err(|err| StartupError::Io(format!("cannot wait for Ctrl-C: {err}")))?;
+    println!("stopping");
+    server.stop().await.map_err(|err| StartupError::Io(err.to_string()))
+}
+
+/// Without `JWT_SECRET`, the secret generated once in the data folder.
+fn local_secret(args: &Args) -> Result<Option<(String, LocalSecretOrigin)>, StartupError> {
+    if process_env(JWT_SECRET).is_some_and(|v| !v.is_empty()) {
+        return Ok(None);
+    }
+    load_or_create_local(&args.store.data_dir).map(Some).map_err(|err| match err {
+        LocalSecretError::Untrusted(untrusted) => StartupError::Untrusted(untrusted),
+        err => StartupError::Io(format!("cannot keep a local JWT secret in {}: {err}", args.store.data_dir.display())),
+    })
+}
+
+/// What the user sees on start-up: where things are and what to type next.
+pub fn banner(url: &str, gateway: &Gateway, store: &Store, secret: Option<&LocalSecretOrigin>) -> String {
+    let mut text = format!("local-api: the token service on {url} (API Gateway stage \"local\")\n");
+    for route in &gateway.routes().routes {
+        let methods = match &route.methods {
+            routes::Methods::One(method) => method.to_string(),
+            routes::Methods::Any => "ANY".into(),
+        };
+        let authorizer = match &route.authorizer {
+            Some(spec) => {
+                format!("  (TOKEN authorizer {}, decisions cached {} s)", spec.function, gateway.authorizer_ttl(spec))
+            }
+            None => String::new(),
+        };
+        text.push_str(&format!("  {methods:<5} {url}{}{authorizer}\n", route.path));
+    }
+    text.push_str(&format!("users: {}\n", store.describe()));
+    text.push_str(&match secret {
+        Some(LocalSecretOrigin::Generated(path)) => format!(
+            "JWT_SECRET is not set: generated a random secret in {} (owner-only); set JWT_SECRET to use your own\n",
+            path.display()
+        ),
+        Some(LocalSecretOrigin::Existing(path)) => {
+            format!("JWT_SECRET is not set: using the secret generated earlier in {}\n", path.display())
+        }
+        None => "JWT_SECRET: from the environment\n".to_string(),
+    });
+    let store_flag = match store {
+        Store::Embedded(sqlite) => match sqlite.path().parent() {
+            Some(dir) if dir != std::path::Path::new(store::DEFAULT_DATA_DIR) => {
+                format!(" --data-dir {}", dir.display())
+            }
+            _ => String::new(),
+        },
+        Store::Dynamodb(_) => " --store dynamodb".into(),
+    };
+    text.push_str(&format!(
+        "\nCreate a user:  cargo run -p admin --{store_flag} users add alice --role admin\n\
+         Log in:         curl -u alice {url}/authenticate    (answers {{\"access_token\":...}})\n\
+         Call hello:     curl -H \"Authorization: Bearer <access_token>\" {url}/hello\n\
+         Stop with Ctrl-C. Each request is logged as: METHOD PATH STATUS LATENCY authorizer=hit|miss|none\n"
+    ));
+    text
+}
