@@ -35,6 +35,8 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "==> architecture (crate layers, pure core, file sizes)"
+python3 scripts/check_architecture.py
 echo "==> cargo test"
 cargo test --workspace --locked
 

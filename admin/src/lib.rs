@@ -11,3 +11,9 @@ pub mod prompt;
 pub use cli::{Cli, Command, UsersCommand};
 pub use error::AdminError;
 pub use prompt::{Io, PasswordPrompt, TerminalPrompt};
+
+/// A failed command: one line on stderr, and its exit code.
+pub fn exit(err: AdminError) -> std::process::ExitCode {
+    eprintln!("admin: {err}");
+    std::process::ExitCode::from(err.exit_code())
+}

@@ -2,19 +2,15 @@ use std::process::ExitCode;
 
 use admin::{AdminError, Cli, Command, Io, TerminalPrompt, commands};
 use clap::Parser;
-use common::config::process_env;
 use local_store::Store;
 
 fn main() -> ExitCode {
     // Standard output is the commands' own (`secret` prints a key there): logs go to stderr, warnings and up.
     common::logging::init_with_writer(common::logging::LevelFilter::WARN, std::io::stderr);
     let cli = Cli::parse();
-    let result = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| AdminError::Other(format!("cannot start the async runtime: {err}")))
-        .and_then(|runtime| runtime.block_on(run(&cli)));
-    result.map_or_else(|err| exit(&err), |()| ExitCode::SUCCESS)
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let result = runtime.map_err(|err| AdminError::Other(format!("cannot start the async runtime: {err}")));
+    result.and_then(|runtime| runtime.block_on(run(&cli))).map_or_else(admin::exit, |()| ExitCode::SUCCESS)
 }
 
 async fn run(cli: &Cli) -> Result<(), AdminError> {
@@ -23,10 +19,5 @@ async fn run(cli: &Cli) -> Result<(), AdminError> {
     if cli.command == Command::Secret {
         return commands::secret(&mut io);
     }
-    commands::run(&cli.command, &Store::open(&cli.store, &process_env).await?, &mut io).await
-}
-
-fn exit(err: &AdminError) -> ExitCode {
-    eprintln!("admin: {err}");
-    ExitCode::from(err.exit_code())
+    commands::run(&cli.command, &Store::open(&cli.store, &common::config::process_env).await?, &mut io).await
 }

@@ -8,8 +8,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
-use argon2::Params;
 use authenticate::{Credentials, LoginService};
+use common::password::Params;
 use common::password::PasswordHasher;
 use common::store::memory::MemoryUserStore;
 use common::store::{LockoutPolicy, LoginStore, UserDirectory};

@@ -6,10 +6,10 @@
 
 mod support;
 
-use argon2::Params;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bench::runtime_api::{FunctionSpec, Outcome, VERBOSE_LOGGING, run_capturing};
+use common::password::Params;
 use common::password::PasswordHasher;
 use common::store::UserDirectory;
 use serde_json::{Value, json};

@@ -252,8 +252,8 @@ async fn cors_origin_is_configurable_on_every_answer() {
 mod lockout_and_rehash {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use argon2::Params;
     use async_trait::async_trait;
+    use common::password::Params;
     use common::store::{LoginRecorded, Reservation, StoreError, UserChange};
 
     use super::*;

@@ -32,6 +32,21 @@ impl TempDir {
     }
 }
 
+#[allow(unused_imports)]
+pub use store_dynamodb::testing::fresh_store;
+
+/// The sample `GET /authenticate` event with these Basic credentials, as a
+/// Lambda receives it (for tests that call the handlers directly).
+pub fn basic_login(username: &str, password: &str) -> lambda_http::Request {
+    use base64::Engine;
+    let mut event: Value = serde_json::from_str(include_str!("../../../events/authenticate-get.json")).unwrap();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    let header = format!("Basic {encoded}");
+    event["headers"]["Authorization"] = serde_json::json!(header);
+    event["multiValueHeaders"]["Authorization"] = serde_json::json!([header]);
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
 /// The operations `admin users ...` runs, on this store.
 pub fn users(store: &Store) -> users::Users {
     users::Users::new(store.user_store())

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use argon2::Params;
 use authenticate::Authenticate;
 use authenticate::AuthenticateConfig;
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequest;
@@ -18,6 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 use check_token::Authorizer;
 use check_token::CheckTokenConfig;
 use common::logging::{LevelFilter, LogSettings};
+use common::password::Params;
 use common::password::PasswordHasher;
 use common::store::UserChange;
 use common::store::UserStore;
