@@ -8,6 +8,7 @@
 //! live in `store-dynamodb` and `store-sqlite`, API Gateway's side in the
 //! function crates and `apigw`. Time and randomness come in from callers.
 
+pub mod access;
 pub mod clock;
 pub mod config;
 pub mod credentials;
@@ -22,3 +23,4 @@ pub mod store;
 pub mod testing;
 pub mod token;
 pub mod user;
+pub mod wildcard;

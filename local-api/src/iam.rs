@@ -7,36 +7,11 @@
 //! answer is an implicit deny.
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>
 
+pub use common::wildcard::wildcard_match;
 use serde_json::Value;
 
 /// The action API Gateway checks.
 pub const INVOKE: &str = "execute-api:Invoke";
-
-/// IAM wildcard matching: `*` matches any run of characters (including none,
-/// and including `/` and `:`), `?` matches exactly one character.
-pub fn wildcard_match(pattern: &str, value: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let value: Vec<char> = value.chars().collect();
-    // Greedy matching with backtracking to the last '*': linear in practice.
-    let (mut p, mut v) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while v < value.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == value[v]) {
-            p += 1;
-            v += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, v));
-            p += 1;
-        } else if let Some((star_p, star_v)) = star {
-            p = star_p + 1;
-            v = star_v + 1;
-            star = Some((star_p, star_v + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
-}
 
 /// Action names are case-insensitive in IAM.
 pub fn action_matches(pattern: &str, action: &str) -> bool {
