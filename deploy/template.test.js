@@ -256,8 +256,11 @@ test('environment of each function', () => {
   assert.deepEqual(Object.keys(env('authenticate')).sort(), ['CORS_ALLOW_ORIGIN', 'JWT_AUDIENCE', 'JWT_ISSUER',
     'JWT_KEY_ID', 'JWT_SECRET', 'JWT_TTL', 'LOGIN_LOCKOUT', 'LOGIN_MAX_ATTEMPTS', 'USERS_TABLE']);
   assert.deepEqual(env('authenticate').USERS_TABLE, { Ref: 'UsersTable' });
-  assert.deepEqual(Object.keys(env('checkToken')).sort(), ['API_GATEWAY_ARN', 'JWT_AUDIENCE', 'JWT_ISSUER',
-    'JWT_KEY_ID', 'JWT_LEEWAY', 'JWT_PREVIOUS_KEYS', 'JWT_SECRET']);
+  assert.deepEqual(Object.keys(env('checkToken')).sort(), ['ACCESS_RULES', 'API_GATEWAY_ARN', 'JWT_AUDIENCE',
+    'JWT_ISSUER', 'JWT_KEY_ID', 'JWT_LEEWAY', 'JWT_PREVIOUS_KEYS', 'JWT_SECRET']);
+  // The access table reaches the authorizer as written in serverless.yml.
+  assert.deepEqual(JSON.parse(env('checkToken').ACCESS_RULES), state.service.custom.access);
+  assert.ok(Object.keys(state.service.custom.access).length > 0, 'custom.access has rules');
   assert.deepEqual(Object.keys(env('hello')), ['CORS_ALLOW_ORIGIN']);
   assert.equal(env('authenticate').JWT_KEY_ID, env('checkToken').JWT_KEY_ID);
   // Issuer and audience name the stage: a token of another stage is refused even with a shared secret.
@@ -267,7 +270,7 @@ test('environment of each function', () => {
   }
 
   const arn = env('checkToken').API_GATEWAY_ARN;
-  assert.equal(joined(arn), `arn:<ref>:execute-api:<ref>:<ref>:<ref>/${expectStage}/*/*`);
+  assert.equal(joined(arn), `arn:<ref>:execute-api:<ref>:<ref>:<ref>/${expectStage}`);
   assert.deepEqual(arn['Fn::Join'][1].filter((p) => typeof p !== 'string'),
     [{ Ref: 'AWS::Partition' }, { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, { Ref: 'ApiGatewayRestApi' }]);
 });

@@ -4,9 +4,9 @@
 use std::hint::black_box;
 
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequest;
-use aws_lambda_events::iam::IamPolicyEffect;
-use check_token::policy::{PolicyResource, invoke_policy};
+use check_token::policy::{StageArn, route_policy};
 use check_token::{Authorizer, CheckTokenConfig};
+use common::access::AccessRules;
 use common::testing::Tokens;
 use common::token::{Subject, TokenIssuer};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -15,6 +15,9 @@ use serde_json::json;
 
 const SECRET: &[u8] = b"bench-secret-0123456789abcdef0123456789abcdef";
 const NOW: u64 = 1_800_000_000;
+const ACCESS_RULES: &str = r#"{"GET /hello": ["*"], "GET /users": ["admin"], "POST /users": ["admin"],
+    "GET /users/{username}": ["admin"], "PATCH /users/{username}": ["admin"], "DELETE /users/{username}": ["admin"],
+    "POST /users/{username}/unlock": ["admin"], "PUT /me/password": ["*"]}"#;
 const METHOD_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/hello";
 
 fn event(token: &str) -> Vec<u8> {
@@ -26,7 +29,8 @@ fn event(token: &str) -> Vec<u8> {
 
 fn handler(c: &mut Criterion) {
     let tokens = Tokens::with_secret(SECRET);
-    let config = CheckTokenConfig { verifier: tokens.verifier_config(), resource: PolicyResource::FromMethodArn };
+    let config =
+        CheckTokenConfig { verifier: tokens.verifier_config(), stage: StageArn::FromMethodArn, access: access() };
     let authorizer = Authorizer::new(&config).unwrap();
     let issuer = TokenIssuer::new(&tokens.issuer_config()).unwrap();
     let roles = vec!["admin".to_string(), "dev".to_string()];
@@ -54,11 +58,18 @@ fn handler(c: &mut Criterion) {
     });
 }
 
+/// The deployment's own table (serverless.yml's custom.access).
+fn access() -> AccessRules {
+    AccessRules::parse(ACCESS_RULES).unwrap()
+}
+
 fn policy(c: &mut Criterion) {
-    c.bench_function("policy/ARN parse + policy build", |b| {
+    let access = access();
+    let roles = vec!["admin".to_string(), "dev".to_string()];
+    c.bench_function("policy/ARN parse + route policy (admin: every route)", |b| {
         b.iter(|| {
-            let resource = PolicyResource::FromMethodArn.for_method_arn(Some(black_box(METHOD_ARN))).unwrap();
-            invoke_policy(IamPolicyEffect::Allow, resource)
+            let stage = StageArn::FromMethodArn.for_method_arn(Some(black_box(METHOD_ARN))).unwrap();
+            route_policy(&stage, &access, black_box(&roles))
         })
     });
 }

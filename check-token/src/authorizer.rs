@@ -1,7 +1,7 @@
 //! Token in, policy out.
 
 use aws_lambda_events::apigw::{ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerResponse};
-use aws_lambda_events::iam::IamPolicyEffect;
+use common::access::AccessRules;
 use common::clock::now_epoch_seconds;
 use common::identity::{AuthorizerContext, join_roles};
 use common::token::{TokenError, TokenVerifier};
@@ -9,7 +9,7 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 
 use crate::bearer::bearer_token;
 use crate::config::CheckTokenConfig;
-use crate::policy::{ArnError, PolicyResource, authorizer_response, invoke_policy};
+use crate::policy::{ArnError, StageArn, authorizer_response, route_policy};
 
 pub type AuthorizerResponse = ApiGatewayCustomAuthorizerResponse<AuthorizerContext>;
 
@@ -49,12 +49,17 @@ impl From<AuthorizerError> for Diagnostic {
 /// Everything the authorizer needs, built once at cold start.
 pub struct Authorizer {
     verifier: TokenVerifier,
-    resource: PolicyResource,
+    stage: StageArn,
+    access: AccessRules,
 }
 
 impl Authorizer {
     pub fn new(config: &CheckTokenConfig) -> Result<Self, TokenError> {
-        Ok(Self { verifier: TokenVerifier::new(&config.verifier)?, resource: config.resource.clone() })
+        Ok(Self {
+            verifier: TokenVerifier::new(&config.verifier)?,
+            stage: config.stage.clone(),
+            access: config.access.clone(),
+        })
     }
 
     /// The Lambda entry point.
@@ -66,7 +71,9 @@ impl Authorizer {
     }
 
     /// Checks the token first, so a bad token is always `Unauthorized`, then
-    /// builds the policy for the whole stage.
+    /// builds the policy of every route the token's roles may call: computed
+    /// from the token alone, it stays right when API Gateway applies the
+    /// cached answer to another route.
     pub fn authorize(
         &self,
         request: &ApiGatewayCustomAuthorizerRequest,
@@ -76,10 +83,11 @@ impl Authorizer {
             tracing::info!(%reason, "token refused");
             AuthorizerError::Unauthorized(reason)
         })?;
-        let resource = self.resource.for_method_arn(request.method_arn.as_deref()).map_err(|err| {
+        let stage = self.stage.for_method_arn(request.method_arn.as_deref()).map_err(|err| {
             tracing::error!(error = %err, "method ARN unusable; set API_GATEWAY_ARN or check the API's configuration");
             AuthorizerError::BadMethodArn(err)
         })?;
+        let policy = route_policy(&stage, &self.access, &claims.roles);
         let context = AuthorizerContext {
             roles: join_roles(&claims.roles),
             sub: claims.sub.clone(),
@@ -87,7 +95,7 @@ impl Authorizer {
             jti: claims.jti,
             exp: claims.exp,
         };
-        Ok(authorizer_response(claims.sub, invoke_policy(IamPolicyEffect::Allow, resource), context))
+        Ok(authorizer_response(claims.sub, policy, context))
     }
 
     fn verify(

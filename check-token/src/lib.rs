@@ -10,4 +10,4 @@ pub mod policy;
 
 pub use authorizer::{Authorizer, AuthorizerError, AuthorizerResponse};
 pub use bearer::bearer_token;
-pub use config::{API_GATEWAY_ARN, CheckTokenConfig};
+pub use config::{ACCESS_RULES, API_GATEWAY_ARN, CheckTokenConfig};

@@ -1,24 +1,30 @@
 //! Method ARNs and the IAM policy a TOKEN authorizer returns.
 //!
 //! API Gateway caches an authorizer's policy per token and applies it to every
-//! route of the API, so the policy must cover the whole stage, never just the
-//! method that happened to trigger the authorizer:
+//! route of the API, so the policy must answer for every route at once: it
+//! allows exactly the routes the token's roles may call (the access table),
+//! whichever route happened to trigger the authorizer.
 //! <https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html>
+
+use std::borrow::Cow;
 
 use aws_lambda_events::apigw::{ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerResponse};
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
+use common::access::{AccessRule, AccessRules};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Why an ARN was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArnError {
-    #[error("not an ARN of the form arn:<partition>:execute-api:<region>:<account>:<api-id>/...")]
+    #[error("not an ARN of the form arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>")]
     NotExecuteApi,
     #[error("the method ARN lacks {0}")]
     MissingPart(&'static str),
     #[error("a bare '*' would allow every API in every account")]
     Wildcard,
+    #[error("name a stage (…/<api-id>/<stage>, optionally followed by /*/*), not a method or path")]
+    NotAStage,
 }
 
 /// The parts of `arn:<partition>:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>`.
@@ -59,8 +65,8 @@ impl<'a> MethodArn<'a> {
         Ok(Self { partition, region, account, api_id, stage, method, path })
     }
 
-    /// Every method and path of this ARN's stage.
-    pub fn stage_wildcard(&self) -> String {
+    /// `arn:…:{api}/{stage}`: the prefix every method ARN of this stage shares.
+    pub fn stage_arn(&self) -> String {
         // Appended piece by piece into one exact allocation: `format!` costs
         // more than the parse, once per invocation.
         let parts = [
@@ -74,7 +80,6 @@ impl<'a> MethodArn<'a> {
             self.api_id,
             "/",
             self.stage,
-            "/*/*",
         ];
         let mut arn = String::with_capacity(parts.iter().map(|p| p.len()).sum());
         parts.iter().for_each(|p| arn.push_str(p));
@@ -82,43 +87,76 @@ impl<'a> MethodArn<'a> {
     }
 }
 
-/// What the Allow statement names.
+/// Which stage the policy's method ARNs belong to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PolicyResource {
+pub enum StageArn {
     /// The stage of the method ARN in each request.
     FromMethodArn,
-    /// `API_GATEWAY_ARN`, verbatim.
+    /// `API_GATEWAY_ARN`: `arn:…:{api}/{stage}`.
     Configured(String),
 }
 
-impl PolicyResource {
+impl StageArn {
+    /// `arn:…:{api}/{stage}`, with or without a trailing `/` or `/*/*`.
     pub fn configured(arn: &str) -> Result<Self, ArnError> {
         if arn.trim() == "*" {
             return Err(ArnError::Wildcard);
         }
-        execute_api_parts(arn)?;
-        Ok(Self::Configured(arn.to_string()))
+        let (_, _, _, rest) = execute_api_parts(arn)?;
+        let trimmed = arn.strip_suffix("/*/*").or_else(|| arn.strip_suffix('/')).unwrap_or(arn);
+        let rest = rest.strip_suffix("/*/*").or_else(|| rest.strip_suffix('/')).unwrap_or(rest);
+        match rest.split('/').collect::<Vec<_>>()[..] {
+            [api, stage] if !api.is_empty() && !stage.is_empty() && !api.contains('*') && !stage.contains('*') => {
+                Ok(Self::Configured(trimmed.to_string()))
+            }
+            _ => Err(ArnError::NotAStage),
+        }
     }
 
-    /// The resource for one request. Only [`PolicyResource::FromMethodArn`]
-    /// reads the method ARN, so a configured resource never fails on a bad one.
-    pub fn for_method_arn(&self, method_arn: Option<&str>) -> Result<String, ArnError> {
+    /// The stage's ARN for one request. Only [`StageArn::FromMethodArn`]
+    /// reads the method ARN, so a configured stage never fails on a bad one.
+    pub fn for_method_arn<'s>(&'s self, method_arn: Option<&str>) -> Result<Cow<'s, str>, ArnError> {
         match self {
-            Self::Configured(arn) => Ok(arn.clone()),
+            Self::Configured(arn) => Ok(Cow::Borrowed(arn)),
             Self::FromMethodArn => {
                 let arn = method_arn.ok_or(ArnError::NotExecuteApi)?;
-                Ok(MethodArn::parse(arn)?.stage_wildcard())
+                Ok(Cow::Owned(MethodArn::parse(arn)?.stage_arn()))
             }
         }
     }
 }
 
+/// A route's method ARN pattern: `{stage ARN}/{METHOD}/{path, parameters as *}`.
+pub fn route_arn(stage_arn: &str, rule: &AccessRule) -> String {
+    let suffix = rule.arn_suffix();
+    let mut arn = String::with_capacity(stage_arn.len() + 1 + suffix.len());
+    arn.push_str(stage_arn);
+    arn.push('/');
+    arn.push_str(suffix);
+    arn
+}
+
+/// What a token may invoke: an Allow of the routes its roles satisfy, or,
+/// when they satisfy none, a Deny of the whole stage (an Allow must name
+/// something, and the Deny is cached like any decision).
+pub fn route_policy<'a>(
+    stage_arn: &str,
+    access: &'a AccessRules,
+    roles: &'a [String],
+) -> ApiGatewayCustomAuthorizerPolicy {
+    let allowed: Vec<String> = access.admitting(roles).map(|rule| route_arn(stage_arn, rule)).collect();
+    if allowed.is_empty() {
+        return invoke_policy(IamPolicyEffect::Deny, vec![format!("{stage_arn}/*/*")]);
+    }
+    invoke_policy(IamPolicyEffect::Allow, allowed)
+}
+
 /// A policy with a single `execute-api:Invoke` statement.
-pub fn invoke_policy(effect: IamPolicyEffect, resource: String) -> ApiGatewayCustomAuthorizerPolicy {
+pub fn invoke_policy(effect: IamPolicyEffect, resources: Vec<String>) -> ApiGatewayCustomAuthorizerPolicy {
     let mut statement = IamPolicyStatement::default();
     statement.action = vec!["execute-api:Invoke".to_string()];
     statement.effect = effect;
-    statement.resource = vec![resource];
+    statement.resource = resources;
     let mut policy = ApiGatewayCustomAuthorizerPolicy::default();
     policy.version = Some("2012-10-17".to_string());
     policy.statement = vec![statement];
@@ -144,83 +182,4 @@ where
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/hello";
-
-    #[test]
-    fn parses_method_arn() {
-        let arn = MethodArn::parse(ARN).unwrap();
-        assert_eq!(
-            arn,
-            MethodArn {
-                partition: "aws",
-                region: "us-east-1",
-                account: "123456789012",
-                api_id: "abcdef1234",
-                stage: "prod",
-                method: "GET",
-                path: "hello",
-            }
-        );
-        assert_eq!(arn.stage_wildcard(), "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/*/*");
-    }
-
-    #[test]
-    fn parses_nested_and_root_paths_and_other_partitions() {
-        let nested = MethodArn::parse("arn:aws-us-gov:execute-api:us-gov-west-1:1:api/v1/POST/a/b/c").unwrap();
-        assert_eq!(nested.path, "a/b/c");
-        assert_eq!(nested.stage_wildcard(), "arn:aws-us-gov:execute-api:us-gov-west-1:1:api/v1/*/*");
-        let root = MethodArn::parse("arn:aws:execute-api:eu-west-1:1:api/v1/GET/").unwrap();
-        assert_eq!(root.path, "");
-    }
-
-    #[test]
-    fn refuses_malformed_method_arns() {
-        for bad in [
-            "",
-            "*",
-            "arn:aws:lambda:us-east-1:123456789012:function:x",
-            "arn:aws:execute-api:us-east-1:123456789012",
-            "arn:aws:execute-api:us-east-1:123456789012:",
-            "arn:aws:execute-api:us-east-1:123456789012:api",
-            "arn:aws:execute-api:us-east-1:123456789012:api/prod",
-            "arn:aws:execute-api:us-east-1:123456789012:api//GET/x",
-            "arn::execute-api:us-east-1:123456789012:api/prod/GET/x",
-            "ARN:aws:execute-api:us-east-1:1:api/prod/GET/x",
-        ] {
-            assert!(MethodArn::parse(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn configured_resource_is_verbatim_and_ignores_method_arn() {
-        let configured = PolicyResource::configured("arn:aws:execute-api:us-east-1:1:api/prod/*").unwrap();
-        assert_eq!(configured.for_method_arn(Some("garbage")).unwrap(), "arn:aws:execute-api:us-east-1:1:api/prod/*");
-        assert_eq!(configured.for_method_arn(None).unwrap(), "arn:aws:execute-api:us-east-1:1:api/prod/*");
-        assert_eq!(PolicyResource::configured("*"), Err(ArnError::Wildcard));
-        assert!(PolicyResource::configured("arn:aws:s3:::bucket/*").is_err());
-    }
-
-    #[test]
-    fn derived_resource_is_the_whole_stage() {
-        let resource = PolicyResource::FromMethodArn.for_method_arn(Some(ARN)).unwrap();
-        assert_eq!(resource, "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/*/*");
-        assert!(PolicyResource::FromMethodArn.for_method_arn(None).is_err());
-        assert!(PolicyResource::FromMethodArn.for_method_arn(Some("nope")).is_err());
-    }
-
-    #[test]
-    fn policy_serializes_as_api_gateway_expects() {
-        let policy = invoke_policy(IamPolicyEffect::Allow, "arn:x".into());
-        let json = serde_json::to_value(&policy).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({
-                "Version": "2012-10-17",
-                "Statement": [{"Action": ["execute-api:Invoke"], "Effect": "Allow", "Resource": ["arn:x"]}]
-            })
-        );
-    }
-}
+mod tests;

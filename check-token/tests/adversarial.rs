@@ -6,8 +6,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use check_token::CheckTokenConfig;
-use check_token::policy::PolicyResource;
+use check_token::policy::StageArn;
 use check_token::{Authorizer, AuthorizerError};
+use common::access::AccessRules;
 use common::testing::Tokens;
 use common::token::{Subject, TokenIssuer};
 use jsonwebtoken::{Algorithm, EncodingKey};
@@ -22,7 +23,8 @@ fn tokens() -> Tokens {
 }
 
 fn authorizer() -> Authorizer {
-    let config = CheckTokenConfig { verifier: tokens().verifier_config(), resource: PolicyResource::FromMethodArn };
+    let access = AccessRules::parse(r#"{"GET /hello": ["*"]}"#).unwrap();
+    let config = CheckTokenConfig { verifier: tokens().verifier_config(), stage: StageArn::FromMethodArn, access };
     Authorizer::new(&config).unwrap()
 }
 

@@ -36,7 +36,10 @@ fn no_token_or_secret_in_the_output_at_any_level() {
         event(&token),
     ];
     for logging in VERBOSE_LOGGING {
-        let mut env = vec![("JWT_SECRET".to_string(), SECRET.to_string())];
+        let mut env = vec![
+            ("JWT_SECRET".to_string(), SECRET.to_string()),
+            ("ACCESS_RULES".to_string(), r#"{"GET /hello": ["*"]}"#.to_string()),
+        ];
         env.extend(logging.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let spec = FunctionSpec {
             name: "check-token".into(),

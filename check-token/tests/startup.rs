@@ -31,7 +31,23 @@ fn short_secret_is_refused_without_echoing_it() {
 
 #[test]
 fn invalid_leeway_names_the_variable() {
-    let (code, output) = run(&[("JWT_SECRET", "0123456789abcdef0123456789abcdef"), ("JWT_LEEWAY", "1h")]);
+    let (code, output) = run(&[
+        ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("ACCESS_RULES", r#"{"GET /hello": ["*"]}"#),
+        ("JWT_LEEWAY", "1h"),
+    ]);
     assert_eq!(code, 1);
     assert!(output.contains("JWT_LEEWAY is invalid"), "{output}");
+}
+
+#[test]
+fn a_missing_or_invalid_access_table_names_the_variable() {
+    let secret = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+    let (code, output) = run(&[secret]);
+    assert_eq!(code, 1);
+    assert!(output.contains("ACCESS_RULES is not set"), "{output}");
+    let overlapping = r#"{"GET /users/{id}": ["support"], "GET /users/{id}/keys": ["admin"]}"#;
+    let (code, output) = run(&[secret, ("ACCESS_RULES", overlapping)]);
+    assert_eq!(code, 1);
+    assert!(output.contains("ACCESS_RULES is invalid") && output.contains("would also open"), "{output}");
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use authenticate::{Authenticate, AuthenticateConfig};
-use check_token::{Authorizer, CheckTokenConfig};
+use check_token::{ACCESS_RULES, Authorizer, CheckTokenConfig};
 use common::password::PasswordHasher;
 use common::store::UserStore;
 use hello::HelloConfig;
@@ -69,14 +69,20 @@ impl<'a> GatewayBuilder<'a> {
     }
 
     pub fn build(self) -> Result<Gateway, StartupError> {
-        let lookup = self.lookup;
-        let authenticate_config = AuthenticateConfig::from_lookup(lookup)?;
-        let check_token_config = CheckTokenConfig::from_lookup(lookup)?;
-        let hello = HelloConfig::from_lookup(lookup)?;
         let routes = match self.routes {
             Some(routes) => routes,
             None => RouteTable::from_serverless_yml()?,
         };
+        // The access table comes from serverless.yml, as the deployment
+        // renders it into check-token's ACCESS_RULES: one table for both.
+        let access_json = routes.access_json();
+        let env = self.lookup;
+        let with_access = |name: &str| if name == ACCESS_RULES { Some(access_json.clone()) } else { env(name) };
+        let lookup: &dyn Fn(&str) -> Option<String> = &with_access;
+        let authenticate_config = AuthenticateConfig::from_lookup(lookup)?;
+        let check_token_config = CheckTokenConfig::from_lookup(lookup)?;
+        routes.check_access(&check_token_config.access)?;
+        let hello = HelloConfig::from_lookup(lookup)?;
         let mut authorizers = self.authorizers;
         if !authorizers.contains_key("checkToken") {
             authorizers.insert("checkToken".into(), Arc::new(CheckToken(Authorizer::new(&check_token_config)?)));

@@ -52,8 +52,10 @@ pub struct RequestMeta<'a> {
     pub request_id: &'a str,
     /// Milliseconds since the epoch.
     pub time_epoch_ms: u128,
-    /// The route's resource path, e.g. `/hello`.
+    /// The route's resource path, e.g. `/users/{username}`.
     pub resource: &'a str,
+    /// What the resource path's parameters took from the request path, decoded.
+    pub path_parameters: Vec<(String, String)>,
     /// `requestContext.authorizer`, behind an authorizer.
     pub authorizer: Option<Value>,
 }
@@ -117,12 +119,20 @@ pub fn proxy_event(api: &ApiIdentity, request: &IncomingRequest<'_>, meta: &Requ
         "multiValueHeaders": multi_headers,
         "queryStringParameters": single_query,
         "multiValueQueryStringParameters": multi_query,
-        "pathParameters": null,
+        "pathParameters": path_parameters(&meta.path_parameters),
         "stageVariables": null,
         "requestContext": context,
         "body": body,
         "isBase64Encoded": is_base64,
     })
+}
+
+/// `null` without parameters, as on AWS.
+fn path_parameters(parameters: &[(String, String)]) -> Value {
+    if parameters.is_empty() {
+        return Value::Null;
+    }
+    Value::Object(parameters.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
 }
 
 /// API Gateway decodes the query string; each name maps to its last value
@@ -186,7 +196,13 @@ mod tests {
     }
 
     fn meta(authorizer: Option<Value>) -> RequestMeta<'static> {
-        RequestMeta { request_id: "req-1", time_epoch_ms: 1_795_885_200_123, resource: "/hello", authorizer }
+        RequestMeta {
+            request_id: "req-1",
+            time_epoch_ms: 1_795_885_200_123,
+            resource: "/hello",
+            path_parameters: Vec::new(),
+            authorizer,
+        }
     }
 
     #[test]

@@ -139,8 +139,8 @@ impl Gateway {
     }
 
     async fn route(self: &Arc<Self>, request: &IncomingRequest<'_>, request_id: &str) -> Outcome {
-        let route = match self.routes.lookup(request.method, request.path) {
-            Lookup::Route(route) => route,
+        let (route, path_parameters) = match self.routes.lookup(request.method, request.path) {
+            Lookup::Route(route, parameters) => (route, parameters),
             Lookup::Preflight(methods) => return self.plain(self.preflight(&methods)),
             Lookup::Missing => {
                 let body = json!({"message": "Missing Authentication Token"});
@@ -162,6 +162,7 @@ impl Gateway {
             request_id,
             time_epoch_ms: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0),
             resource: &route.path,
+            path_parameters,
             authorizer: authorizer_fields,
         };
         let event = proxy_event(&self.api, request, &meta);

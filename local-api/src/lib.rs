@@ -23,6 +23,7 @@ pub mod clock;
 pub mod event;
 pub mod gateway;
 pub mod iam;
+pub mod paths;
 pub mod routes;
 pub mod server;
 

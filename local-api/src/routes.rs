@@ -5,6 +5,10 @@
 //! default parameters.
 
 use http::{HeaderName, Method};
+
+use common::access::AccessRules;
+
+use crate::paths;
 use serde_yaml_ng::Value;
 
 /// The deployment description, compiled in.
@@ -59,12 +63,15 @@ pub struct Route {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RouteTable {
     pub routes: Vec<Route>,
+    /// `custom.access`: each `"METHOD /path"` and the roles it admits, as written.
+    pub access: Vec<(String, Vec<String>)>,
 }
 
 /// What API Gateway does with a request, by method and path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup<'a> {
-    Route(&'a Route),
+    /// The route, and the path parameters its resource path took from the request.
+    Route(&'a Route, Vec<(String, String)>),
     /// `OPTIONS` on a CORS-enabled resource: the preflight answer, listing these methods.
     Preflight(Vec<String>),
     /// No such resource or method: 403 "Missing Authentication Token".
@@ -106,14 +113,61 @@ impl RouteTable {
                 }
             }
         }
-        Ok(Self { routes })
+        Ok(Self { routes, access: parse_access(&root)? })
     }
 
-    /// How API Gateway resolves a method and path.
+    /// The access table as the deployment hands it to check-token (`ACCESS_RULES`).
+    pub fn access_json(&self) -> String {
+        let table: serde_json::Map<String, serde_json::Value> =
+            self.access.iter().map(|(route, roles)| (route.clone(), serde_json::json!(roles))).collect();
+        serde_json::Value::Object(table).to_string()
+    }
+
+    /// What the deploy check also enforces: every route behind an authorizer
+    /// has a rule (or it is open to nobody, which is surely a mistake), and
+    /// every rule names a route behind an authorizer.
+    pub fn check_access(&self, rules: &AccessRules) -> Result<(), RouteError> {
+        let guarded: Vec<&Route> = self.routes.iter().filter(|r| r.authorizer.is_some()).collect();
+        for route in &guarded {
+            let Methods::One(method) = &route.methods else {
+                return Err(error(format!(
+                    "ANY {} is behind an authorizer: list its methods, one rule each",
+                    route.path
+                )));
+            };
+            if rules.rule(method.as_str(), &route.path).is_none() {
+                return Err(error(format!(
+                    "{method} {} is behind an authorizer but custom.access has no rule for it (open to nobody)",
+                    route.path
+                )));
+            }
+        }
+        for rule in rules.rules() {
+            let method = Method::from_bytes(rule.method.as_bytes()).ok().map(Methods::One);
+            if !guarded.iter().any(|r| r.path == rule.path && Some(&r.methods) == method.as_ref()) {
+                return Err(error(format!(
+                    "custom.access names {}, which is no route behind an authorizer",
+                    rule.route_key()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// How API Gateway resolves a method and path: first the resource (the
+    /// most specific resource path that matches), then the method on it.
     pub fn lookup(&self, method: &Method, path: &str) -> Lookup<'_> {
-        let on_path: Vec<&Route> = self.routes.iter().filter(|r| r.path == path).collect();
+        let resource = self
+            .routes
+            .iter()
+            .filter_map(|r| paths::match_path(&r.path, path).map(|params| (paths::specificity(&r.path), r, params)))
+            .max_by(|a, b| a.0.cmp(&b.0));
+        let Some((_, resource, params)) = resource else {
+            return Lookup::Missing;
+        };
+        let on_path: Vec<&Route> = self.routes.iter().filter(|r| r.path == resource.path).collect();
         if let Some(route) = on_path.iter().find(|r| r.methods == Methods::One(method.clone())) {
-            return Lookup::Route(route);
+            return Lookup::Route(route, params);
         }
         if method == Method::OPTIONS && on_path.iter().any(|r| r.cors) {
             let mut methods = vec!["OPTIONS".to_string()];
@@ -128,7 +182,7 @@ impl RouteTable {
             return Lookup::Preflight(methods);
         }
         match on_path.into_iter().find(|r| r.methods.matches(method)) {
-            Some(route) => Lookup::Route(route),
+            Some(route) => Lookup::Route(route, params),
             None => Lookup::Missing,
         }
     }
@@ -139,6 +193,25 @@ impl RouteTable {
             std::iter::once(r.function.as_str()).chain(r.authorizer.as_ref().map(|a| a.function.as_str()))
         })
     }
+}
+
+/// `custom.access`, resolved; empty when absent.
+fn parse_access(root: &Value) -> Result<Vec<(String, Vec<String>)>, RouteError> {
+    let Some(access) = root.get("custom").and_then(|c| c.get("access")) else {
+        return Ok(Vec::new());
+    };
+    let access = resolve(root, access)?;
+    let table = access.as_mapping().ok_or_else(|| error("custom.access is not a mapping of routes to roles"))?;
+    let mut rules = Vec::with_capacity(table.len());
+    for (route, roles) in table {
+        let route = route.as_str().ok_or_else(|| error("custom.access: a route is not a string"))?;
+        let roles = roles
+            .as_sequence()
+            .and_then(|list| list.iter().map(|r| r.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+            .ok_or_else(|| error(format!("custom.access: {route:?} is not given a list of roles")))?;
+        rules.push((route.to_string(), roles));
+    }
+    Ok(rules)
 }
 
 fn parse_http_event(root: &Value, function: &str, http: &Value) -> Result<Route, RouteError> {
@@ -337,9 +410,9 @@ mod tests {
     #[test]
     fn looks_up_routes_preflights_and_missing_ones() {
         let table = RouteTable::from_serverless_yml().unwrap();
-        assert!(matches!(table.lookup(&Method::GET, "/hello"), Lookup::Route(r) if r.function == "hello"));
+        assert!(matches!(table.lookup(&Method::GET, "/hello"), Lookup::Route(r, _) if r.function == "hello"));
         assert!(
-            matches!(table.lookup(&Method::POST, "/authenticate"), Lookup::Route(r) if r.function == "authenticate")
+            matches!(table.lookup(&Method::POST, "/authenticate"), Lookup::Route(r, _) if r.function == "authenticate")
         );
         assert_eq!(
             table.lookup(&Method::OPTIONS, "/authenticate"),
@@ -412,7 +485,7 @@ functions:
         assert_eq!(authorizer.validation_expression.as_deref(), Some("^x$"));
         assert_eq!(authorizer.identity_header, "x-token");
         assert_eq!(authorizer.ttl_seconds, 0);
-        assert!(matches!(table.lookup(&Method::DELETE, "/two"), Lookup::Route(_)));
+        assert!(matches!(table.lookup(&Method::DELETE, "/two"), Lookup::Route(..)));
         assert_eq!(table.functions().collect::<Vec<_>>(), ["a", "a", "checkToken", "a", "checkToken"]);
     }
 

@@ -266,6 +266,10 @@ impl TokenAuthorizer for OneMethodOnly {
 }
 
 const TWO_ROUTES: &str = r#"
+custom:
+  access:
+    'GET /hello': ['*']
+    'POST /hello': ['*']
 functions:
   authenticate:
     events:
@@ -290,7 +294,7 @@ async fn a_cached_policy_for_one_method_is_403_on_the_next_route() {
     assert!(api.last_log_line().ends_with("authorizer=hit"));
     assert_eq!(authorizer.calls.load(Ordering::SeqCst), 1);
 
-    // check-token's policy covers the whole stage, so both routes work.
+    // check-token's policy names every route the token's roles may call, so both work.
     let api =
         Harness::start(Options { routes: Some(RouteTable::parse(TWO_ROUTES).unwrap()), ..Options::default() }).await;
     add_user(&api.store, "alice", &[]).await;

@@ -27,6 +27,7 @@ const METHOD_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/
 fn env() -> impl Fn(&str) -> Option<String> {
     let vars: HashMap<&str, &str> = HashMap::from([
         ("JWT_SECRET", "an-end-to-end-secret-of-at-least-32-bytes"),
+        ("ACCESS_RULES", r#"{"GET /hello": ["*"]}"#),
         ("JWT_TTL", "15m"),
         ("USERS_TABLE", "unused"),
     ]);
@@ -96,7 +97,7 @@ async fn full_chain(store: Arc<dyn UserStore>) {
     assert_eq!(output["policyDocument"]["Statement"][0]["Effect"], "Allow");
     assert_eq!(
         output["policyDocument"]["Statement"][0]["Resource"],
-        json!(["arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/*/*"])
+        json!(["arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/hello"])
     );
     assert_eq!(output["context"]["username"], "alice");
 

@@ -45,7 +45,11 @@ impl Write for Captured {
 }
 
 fn env() -> impl Fn(&str) -> Option<String> {
-    let vars = HashMap::from([("JWT_SECRET", SECRET), ("LOGIN_MAX_ATTEMPTS", "2")]);
+    let vars = HashMap::from([
+        ("JWT_SECRET", SECRET),
+        ("LOGIN_MAX_ATTEMPTS", "2"),
+        ("ACCESS_RULES", r#"{"GET /hello": ["*"]}"#),
+    ]);
     move |name| vars.get(name).map(|v| v.to_string())
 }
 

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use common::access::AccessRules;
 use common::testing::Tokens;
 use common::token::{Subject, TokenIssuer};
 use serde_json::{Value, json};
@@ -14,8 +15,12 @@ fn tokens() -> Tokens {
     Tokens::with_secret(SECRET)
 }
 
-fn authorizer(resource: PolicyResource) -> Authorizer {
-    Authorizer::new(&CheckTokenConfig { verifier: tokens().verifier_config(), resource }).unwrap()
+/// The table every test of this file runs with.
+const ACCESS: &str = r#"{"GET /hello": ["*"], "GET /users": ["admin"], "DELETE /users/{username}": ["admin"]}"#;
+
+fn authorizer(stage: StageArn) -> Authorizer {
+    let access = AccessRules::parse(ACCESS).unwrap();
+    Authorizer::new(&CheckTokenConfig { verifier: tokens().verifier_config(), stage, access }).unwrap()
 }
 
 fn token(roles: &[&str]) -> String {
@@ -40,8 +45,8 @@ fn refusal(result: Result<AuthorizerResponse, AuthorizerError>) -> UnauthorizedR
 }
 
 #[test]
-fn valid_token_gets_a_stage_wide_allow_with_identity() {
-    let response = authorizer(PolicyResource::FromMethodArn)
+fn valid_token_gets_the_routes_of_its_roles_with_identity() {
+    let response = authorizer(StageArn::FromMethodArn)
         .authorize(&event(Some(&format!("Bearer {}", token(&["admin", "dev"]))), METHOD_ARN), NOW)
         .unwrap();
     let json = serde_json::to_value(&response).unwrap();
@@ -53,7 +58,11 @@ fn valid_token_gets_a_stage_wide_allow_with_identity() {
             "Statement": [{
                 "Action": ["execute-api:Invoke"],
                 "Effect": "Allow",
-                "Resource": ["arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/*"]
+                "Resource": [
+                    "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/DELETE/users/*",
+                    "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/hello",
+                    "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/users"
+                ]
             }]
         })
     );
@@ -68,30 +77,45 @@ fn valid_token_gets_a_stage_wide_allow_with_identity() {
 
 #[test]
 fn the_scheme_is_case_insensitive() {
-    let auth = authorizer(PolicyResource::FromMethodArn);
+    let auth = authorizer(StageArn::FromMethodArn);
     assert!(auth.authorize(&event(Some(&format!("bearer {}", token(&[]))), METHOD_ARN), NOW).is_ok());
 }
 
 #[test]
 fn empty_roles_are_an_empty_string() {
-    let response = authorizer(PolicyResource::FromMethodArn)
+    let response = authorizer(StageArn::FromMethodArn)
         .authorize(&event(Some(&format!("Bearer {}", token(&[]))), METHOD_ARN), NOW)
         .unwrap();
     assert_eq!(response.context.roles, "");
 }
 
 #[test]
-fn configured_resource_is_used_verbatim() {
-    let configured = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*";
-    let response = authorizer(PolicyResource::configured(configured).unwrap())
+fn a_configured_stage_is_used_whatever_the_method_arn() {
+    let configured = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/*";
+    let response = authorizer(StageArn::configured(configured).unwrap())
         .authorize(&event(Some(&format!("Bearer {}", token(&[]))), "not an arn"), NOW)
         .unwrap();
-    assert_eq!(response.policy_document.statement[0].resource, vec![configured.to_string()]);
+    let hello = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/hello";
+    assert_eq!(response.policy_document.statement[0].resource, vec![hello.to_string()]);
+}
+
+/// The policy is computed from the token alone: the same for whichever route
+/// triggered the authorizer, since API Gateway applies a cached answer to all.
+#[test]
+fn the_policy_does_not_depend_on_the_route_that_asked() {
+    let auth = authorizer(StageArn::FromMethodArn);
+    let bearer = format!("Bearer {}", token(&["viewer"]));
+    let from_hello = auth.authorize(&event(Some(&bearer), METHOD_ARN), NOW).unwrap();
+    let users_arn = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/users";
+    let from_users = auth.authorize(&event(Some(&bearer), users_arn), NOW).unwrap();
+    assert_eq!(from_hello.policy_document, from_users.policy_document);
+    let hello = "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/hello";
+    assert_eq!(from_users.policy_document.statement[0].resource, [hello], "a viewer may not call GET /users");
 }
 
 #[test]
 fn missing_or_non_bearer_tokens_are_unauthorized() {
-    let auth = authorizer(PolicyResource::FromMethodArn);
+    let auth = authorizer(StageArn::FromMethodArn);
     assert_eq!(refusal(auth.authorize(&event(None, METHOD_ARN), NOW)), UnauthorizedReason::MissingToken);
     assert_eq!(refusal(auth.authorize(&event(Some(""), METHOD_ARN), NOW)), UnauthorizedReason::NotBearer);
     assert_eq!(refusal(auth.authorize(&event(Some(&token(&[])), METHOD_ARN), NOW)), UnauthorizedReason::NotBearer);
@@ -101,7 +125,7 @@ fn missing_or_non_bearer_tokens_are_unauthorized() {
 
 #[test]
 fn bad_tokens_are_unauthorized_with_their_reason() {
-    let auth = authorizer(PolicyResource::FromMethodArn);
+    let auth = authorizer(StageArn::FromMethodArn);
     let good = token(&[]);
     let expired = auth.authorize(&event(Some(&format!("Bearer {good}")), METHOD_ARN), NOW + 3600 + 30);
     assert_eq!(refusal(expired), UnauthorizedReason::Token(TokenError::Expired));
@@ -119,14 +143,14 @@ fn bad_tokens_are_unauthorized_with_their_reason() {
 
 #[test]
 fn a_bad_token_is_unauthorized_even_with_a_bad_method_arn() {
-    let auth = authorizer(PolicyResource::FromMethodArn);
+    let auth = authorizer(StageArn::FromMethodArn);
     let result = auth.authorize(&event(Some("Bearer x.y.z"), "garbage"), NOW);
     assert!(matches!(result, Err(AuthorizerError::Unauthorized(_))));
 }
 
 #[test]
 fn a_good_token_with_an_unparsable_method_arn_is_a_server_error() {
-    let auth = authorizer(PolicyResource::FromMethodArn);
+    let auth = authorizer(StageArn::FromMethodArn);
     let result = auth.authorize(&event(Some(&format!("Bearer {}", token(&[]))), "arn:aws:execute-api:x"), NOW);
     let err = result.unwrap_err();
     assert!(matches!(err, AuthorizerError::BadMethodArn(_)));
@@ -149,7 +173,7 @@ async fn handle_uses_the_wall_clock_and_the_sample_event_shape() {
     let issuer = TokenIssuer::new(&tokens().ttl(Duration::from_secs(60)).issuer_config()).unwrap();
     let fresh = issuer.issue(Subject { user_id: "u-9", username: "bob", roles: &[] }, now_epoch_seconds()).unwrap();
     request.authorization_token = Some(format!("Bearer {}", fresh.access_token));
-    let response = authorizer(PolicyResource::FromMethodArn)
+    let response = authorizer(StageArn::FromMethodArn)
         .handle(LambdaEvent::new(request, lambda_runtime::Context::default()))
         .await
         .unwrap();
