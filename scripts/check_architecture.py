@@ -32,6 +32,7 @@ LAYERS = {
     "authenticate": 2,
     "check-token": 2,
     "hello": 2,
+    "users-api": 2,
     "local-store": 2,
     "local-api": 3,
     "admin": 3,

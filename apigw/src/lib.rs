@@ -5,7 +5,9 @@
 //! speaks another protocol and does not use this crate.
 
 mod caller;
+mod request;
 mod response;
 
 pub use caller::{CallerError, caller};
+pub use request::{BodyError, MAX_JSON_BODY_BYTES, is_json_media_type, json_body, path_parameter, route};
 pub use response::{error_response, json_response};

@@ -13,8 +13,9 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
+use crate::LoginError;
 use crate::config::AuthenticateConfig;
-use crate::login::{LoginError, LoginService};
+use crate::login::LoginService;
 use common::credentials::{CredentialsError, from_basic_header, from_json_body};
 
 /// Sent with every 401 to a GET, so browsers and curl know to use Basic.

@@ -12,5 +12,6 @@ mod startup;
 pub use common::credentials::{Credentials, CredentialsError, from_basic_header, from_json_body};
 pub use config::AuthenticateConfig;
 pub use handler::Authenticate;
-pub use login::{LoginError, LoginService};
+pub use login::LoginService;
 pub use startup::StartupError;
+pub use users::credentials::LoginError;

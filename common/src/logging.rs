@@ -23,7 +23,7 @@ use tracing_subscriber::{Layer, Registry};
 
 /// The crates of this workspace (as tracing targets), whose own log lines pass
 /// at any level: none of them logs a secret (their tests check it).
-const WORKSPACE_CRATES: [&str; 12] = [
+const WORKSPACE_CRATES: [&str; 13] = [
     "common",
     "store_dynamodb",
     "store_sqlite",
@@ -31,6 +31,7 @@ const WORKSPACE_CRATES: [&str; 12] = [
     "authenticate",
     "check_token",
     "hello",
+    "users_api",
     "users",
     "local_store",
     "local_api",

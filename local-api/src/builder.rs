@@ -11,6 +11,7 @@ use check_token::{ACCESS_RULES, Authorizer, CheckTokenConfig};
 use common::password::PasswordHasher;
 use common::store::UserStore;
 use hello::HelloConfig;
+use users_api::{UsersApi, UsersApiConfig};
 
 use crate::authorizer::{CheckToken, TokenAuthorizer};
 use crate::clock::{Clock, SystemClock};
@@ -83,6 +84,7 @@ impl<'a> GatewayBuilder<'a> {
         let check_token_config = CheckTokenConfig::from_lookup(lookup)?;
         routes.check_access(&check_token_config.access)?;
         let hello = HelloConfig::from_lookup(lookup)?;
+        let users_api_config = UsersApiConfig::from_lookup(lookup)?;
         let mut authorizers = self.authorizers;
         if !authorizers.contains_key("checkToken") {
             authorizers.insert("checkToken".into(), Arc::new(CheckToken(Authorizer::new(&check_token_config)?)));
@@ -110,7 +112,8 @@ impl<'a> GatewayBuilder<'a> {
             routes,
             api: ApiIdentity::local(region),
             functions,
-            authenticate: Authenticate::new(&authenticate_config, self.store, PasswordHasher::owasp())?,
+            authenticate: Authenticate::new(&authenticate_config, self.store.clone(), PasswordHasher::owasp())?,
+            users_api: UsersApi::new(&users_api_config, self.store, PasswordHasher::owasp()),
             cors_allow_origin: hello.cors_allow_origin.clone(),
             hello,
             authorizers,

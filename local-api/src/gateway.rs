@@ -16,6 +16,7 @@ use http::header::{
 };
 use http::{Response, StatusCode};
 use serde_json::{Value, json};
+use users_api::UsersApi;
 
 use crate::authorizer::{AuthorizerDecision, TokenAuthorizer, UNAUTHORIZED, token_event};
 use crate::cache::AuthorizerCache;
@@ -38,6 +39,7 @@ const ERROR_TYPE: HeaderName = HeaderName::from_static("x-amzn-errortype");
 pub enum Function {
     Authenticate,
     Hello,
+    UsersApi,
 }
 
 impl Function {
@@ -45,6 +47,7 @@ impl Function {
         match name {
             "authenticate" => Some(Self::Authenticate),
             "hello" => Some(Self::Hello),
+            "usersApi" => Some(Self::UsersApi),
             _ => None,
         }
     }
@@ -98,6 +101,7 @@ pub struct Gateway {
     pub(crate) functions: HashMap<String, Function>,
     pub(crate) authenticate: Authenticate,
     pub(crate) hello: HelloConfig,
+    pub(crate) users_api: UsersApi,
     pub(crate) authorizers: HashMap<String, Arc<dyn TokenAuthorizer>>,
     /// Compiled identity validation expressions, by their source.
     pub(crate) validators: HashMap<String, regex_lite::Regex>,
@@ -284,6 +288,7 @@ impl Gateway {
             match function {
                 Function::Authenticate => gateway.authenticate.handle(request).await,
                 Function::Hello => hello::handle(&gateway.hello, request).await,
+                Function::UsersApi => gateway.users_api.handle(request).await,
             }
         });
         match tokio::time::timeout(INTEGRATION_TIMEOUT, task).await {

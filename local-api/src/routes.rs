@@ -404,7 +404,39 @@ mod tests {
                 ttl_seconds: 300,
             }),
         };
-        assert_eq!(table.routes, vec![authenticate(Method::GET), authenticate(Method::POST), hello]);
+        assert_eq!(table.routes[..3], [authenticate(Method::GET), authenticate(Method::POST), hello.clone()]);
+        let management: Vec<(String, &str)> =
+            table.routes[3..].iter().map(|r| (format!("{:?} {}", r.methods, r.path), r.function.as_str())).collect();
+        assert_eq!(management.len(), 7);
+        assert!(management.iter().all(|(_, f)| *f == "usersApi"));
+        assert!(table.routes[3..].iter().all(|r| r.authorizer == hello.authorizer && r.cors), "the one authorizer");
+    }
+
+    #[test]
+    fn the_access_table_of_serverless_yml_covers_its_routes() {
+        let table = RouteTable::from_serverless_yml().unwrap();
+        let rules = AccessRules::parse(&table.access_json()).unwrap();
+        table.check_access(&rules).unwrap();
+        assert_eq!(rules.rules().len(), 8);
+        let admin = common::access::Allowed::Roles(vec!["admin".into()]);
+        assert_eq!(rules.rule("DELETE", "/users/{username}").unwrap().allowed, admin, "the adminRole param, resolved");
+        assert_eq!(rules.rule("GET", "/hello").unwrap().allowed, common::access::Allowed::AnyCaller);
+    }
+
+    #[test]
+    fn the_access_table_must_cover_the_guarded_routes_exactly() {
+        let yaml = |access: &str| {
+            format!(
+                "custom:\n  access:\n{access}functions:\n  f:\n    events:\n      - http: {{ path: a, method: get, authorizer: checkToken }}\n      - http: GET open\n"
+            )
+        };
+        let check = |access: &str| {
+            let table = RouteTable::parse(&yaml(access)).unwrap();
+            table.check_access(&AccessRules::parse(&table.access_json()).unwrap())
+        };
+        check("    'GET /a': ['*']\n").unwrap();
+        assert!(check("    'GET /b': ['*']\n").unwrap_err().0.contains("GET /a is behind an authorizer"));
+        assert!(check("    'GET /a': ['*']\n    'GET /open': ['*']\n").unwrap_err().0.contains("GET /open"));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+pub mod credentials;
+
 use common::clock::rfc3339;
 use common::password::{PasswordError, PasswordHasher, PasswordHashing};
 use common::store::{StoreError, UserChange, UserDirectory};
