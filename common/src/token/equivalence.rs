@@ -4,12 +4,15 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::json;
 
-use super::*;
-use crate::config::{Secret, TokenAudience};
+use super::verify::StrictHeader;
+use super::{Claims, MAX_TOKEN_BYTES, Subject, TokenError, TokenIssuer, TokenVerifier};
+use crate::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
 
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 const OLD_SECRET: &[u8] = b"an-older-key-that-was-rotated-out-of-signing";
@@ -216,6 +219,13 @@ fn verifies_exactly_like_the_jsonwebtoken_implementation() {
     .unwrap();
     let issued = issuer.issue(Subject { user_id: "u-1", username: "alice", roles: &["a".into()] }, NOW).unwrap();
     tokens.extend(mutations(&issued.access_token));
+    // Signatures of every length, on both sides of the verifier's stack buffer.
+    let (message, _) = issued.access_token.rsplit_once('.').unwrap();
+    for length in 1..=100 {
+        for fill in ["A", "_"] {
+            tokens.push(format!("{message}.{}", fill.repeat(length)));
+        }
+    }
     tokens.push(issued.access_token);
     let mut accepted = 0;
     for token in &tokens {

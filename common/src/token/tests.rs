@@ -1,9 +1,13 @@
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+// Tokens are forged with jsonwebtoken, an independent implementation.
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
-use super::*;
-use crate::config::{Secret, TokenAudience};
+use super::{KeySet, MAX_TOKEN_BYTES, SigningKey, Subject, TokenError, TokenIssuer, TokenVerifier, VerifyingKey};
+use crate::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
 
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 const OLD_SECRET: &[u8] = b"an-older-key-that-was-rotated-out-of-signing";
@@ -161,6 +165,41 @@ fn signature_problems_are_refused() {
     let other_key =
         forge_raw(&hs256_kid("k1").to_string(), &good_claims().to_string(), b"another-secret-of-thirty-two-bytes!!");
     assert_eq!(verifier().verify(&other_key, NOW), Err(TokenError::BadSignature));
+}
+
+/// A signature that is not base64url is malformed; any other that is not the
+/// key's does not verify, whatever its length.
+#[test]
+fn signatures_of_every_length_are_malformed_or_do_not_verify() {
+    let token = issue_at(NOW);
+    let (message, _) = token.rsplit_once('.').unwrap();
+    for length in 1..=100 {
+        let forged = format!("{message}.{}", "A".repeat(length));
+        let expected = if length % 4 == 1 { TokenError::Malformed } else { TokenError::BadSignature };
+        assert_eq!(verifier().verify(&forged, NOW), Err(expected), "{length}");
+    }
+}
+
+#[test]
+fn issuer_and_verifier_can_be_built_from_keys() {
+    let signing = SigningKey::hs256("k9", OLD_SECRET).unwrap();
+    let issuer = TokenIssuer::with_key(signing, &names(), Duration::from_secs(60));
+    let roles = roles();
+    let token = issuer.issue(Subject { user_id: "user-1", username: "alice", roles: &roles }, NOW).unwrap();
+    assert_eq!(token.expires_in, 60);
+    let header: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.access_token.split('.').next().unwrap()).unwrap())
+            .unwrap();
+    assert_eq!(header, json!({"alg": "HS256", "typ": "JWT", "kid": "k9"}));
+
+    let keys =
+        KeySet::new(VerifyingKey::hs256("k1", SECRET).unwrap(), [VerifyingKey::hs256("k9", OLD_SECRET).unwrap()]);
+    let verifier = TokenVerifier::with_keys(keys, &names(), Duration::ZERO);
+    assert_eq!(verifier.verify(&token.access_token, NOW).unwrap().exp, NOW + 60);
+    assert_eq!(verifier.verify(&token.access_token, NOW + 60), Err(TokenError::Expired));
+    // Signed with k9's secret but naming k1: checked with k1's key only.
+    let relabelled = forge_raw(&hs256_kid("k1").to_string(), &good_claims().to_string(), OLD_SECRET);
+    assert_eq!(verifier.verify(&relabelled, NOW), Err(TokenError::BadSignature));
 }
 
 #[test]

@@ -1,0 +1,285 @@
+//! Keys that carry their algorithm: a token is signed by a [`SigningKey`] and
+//! checked by the [`VerifyingKey`] its `kid` names in a [`KeySet`], and the
+//! header's `alg` must be that key's own algorithm.
+//!
+//! The algorithm belongs to the key, never to the token: whatever `alg` a
+//! header claims, the signature is checked the way the named key dictates, or
+//! not at all. That is what will refuse the classic confusion attack once
+//! asymmetric keys exist (an HS256 token "signed" with an ES256 public key used
+//! as an HMAC secret names an ES256 key, and HS256 is not its algorithm).
+//!
+//! Every key is prepared once, at cold start (HMAC pads derived, header
+//! encoded), so signing and verifying only clone and feed it.
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+
+use super::TokenError;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The longest raw signature of any [`Algorithm`]: HS256 gives 32 bytes, ES256
+/// will give 64 (r‖s, RFC 7518 §3.4). Sized for the largest so the verifier can
+/// decode every genuine signature on the stack.
+pub const MAX_SIGNATURE_BYTES: usize = 64;
+
+/// A JWS algorithm this service signs and verifies with (RFC 7518 §3.1 names).
+///
+/// Extension point: ES256 becomes a second variant here, `Es256`, named
+/// `"ES256"` in [`Algorithm::name`] and [`Algorithm::from_name`], with 64
+/// bytes in [`Algorithm::signature_len`]; and a variant of each key enum in
+/// this file (`SigningKind`, `VerifyingKind`). The issuer, the verifier and
+/// the key set need no change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    /// HMAC with SHA-256 (RFC 7518 §3.2): one shared secret signs and verifies.
+    Hs256,
+}
+
+impl Algorithm {
+    /// The name written in, and required of, a token header's `alg`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Hs256 => "HS256",
+        }
+    }
+
+    /// The length of a raw signature, at most [`MAX_SIGNATURE_BYTES`].
+    pub const fn signature_len(self) -> usize {
+        match self {
+            Self::Hs256 => 32,
+        }
+    }
+
+    /// The algorithm a header's `alg` names, if this service implements it.
+    /// Case-sensitive, as JOSE names are: `hs256` and `none` are nothing.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "HS256" => Some(Self::Hs256),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A raw signature, held on the stack: issuing a token allocates nothing for it.
+#[derive(Clone, Copy)]
+pub struct Signature {
+    bytes: [u8; MAX_SIGNATURE_BYTES],
+    len: usize,
+}
+
+impl Signature {
+    fn new(raw: &[u8]) -> Self {
+        let mut bytes = [0; MAX_SIGNATURE_BYTES];
+        bytes[..raw.len()].copy_from_slice(raw);
+        Self { bytes, len: raw.len() }
+    }
+}
+
+impl AsRef<[u8]> for Signature {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// The header every token carries, in jsonwebtoken's field order so tokens
+/// are byte-for-byte what that crate produced for the same claims.
+#[derive(Serialize)]
+struct IssuedHeader<'a> {
+    typ: &'static str,
+    alg: &'static str,
+    kid: &'a str,
+}
+
+/// The key `authenticate` signs with, and the header it writes.
+pub struct SigningKey {
+    kid: String,
+    /// `base64url(header).`: the same for every token this key signs, so it is
+    /// encoded once here rather than per token.
+    header_prefix: String,
+    kind: SigningKind,
+}
+
+/// The secret half of each algorithm, prepared for signing.
+///
+/// Extension point: ES256 adds `Es256(p256::ecdsa::SigningKey)` (loaded from
+/// Secrets Manager), with its arms in [`SigningKey::algorithm`] and
+/// [`SigningKey::sign`] (a 64-byte r‖s signature, not DER), and a constructor
+/// beside [`SigningKey::hs256`]. Its public half goes to [`VerifyingKind`].
+enum SigningKind {
+    /// Already keyed: each token clones it instead of re-deriving the pads.
+    Hs256(HmacSha256),
+}
+
+impl SigningKey {
+    /// An HS256 key named `kid`. An empty secret is refused: HMAC would accept
+    /// it, and every token would be forgeable.
+    pub fn hs256(kid: impl Into<String>, secret: &[u8]) -> Result<Self, TokenError> {
+        Self::new(kid.into(), SigningKind::Hs256(keyed_mac(secret)?))
+    }
+
+    fn new(kid: String, kind: SigningKind) -> Result<Self, TokenError> {
+        let mut key = Self { kid, header_prefix: String::new(), kind };
+        let header = IssuedHeader { typ: "JWT", alg: key.algorithm().name(), kid: &key.kid };
+        let header = serde_json::to_vec(&header).map_err(|_| TokenError::Signing)?;
+        key.header_prefix = URL_SAFE_NO_PAD.encode(header);
+        key.header_prefix.push('.');
+        Ok(key)
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    pub fn algorithm(&self) -> Algorithm {
+        match self.kind {
+            SigningKind::Hs256(_) => Algorithm::Hs256,
+        }
+    }
+
+    /// `base64url({"typ":"JWT","alg":…,"kid":…}).`, the start of every token
+    /// this key signs; the header names this key and its algorithm.
+    pub fn header_prefix(&self) -> &str {
+        &self.header_prefix
+    }
+
+    /// Signs the JWS signing input, `header.payload` as ASCII.
+    pub fn sign(&self, signing_input: &[u8]) -> Result<Signature, TokenError> {
+        match &self.kind {
+            SigningKind::Hs256(mac) => {
+                let mut mac = mac.clone();
+                mac.update(signing_input);
+                Ok(Signature::new(&mac.finalize().into_bytes()))
+            }
+        }
+    }
+}
+
+/// Never the secret, so a stray `{:?}` cannot leak it.
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey").field("kid", &self.kid).field("alg", &self.algorithm()).finish_non_exhaustive()
+    }
+}
+
+/// A key `check-token` accepts signatures from, named by its `kid`.
+pub struct VerifyingKey {
+    kid: String,
+    kind: VerifyingKind,
+}
+
+/// What each algorithm verifies with, prepared once.
+///
+/// Extension point: ES256 adds `Es256(p256::ecdsa::VerifyingKey)`, with its
+/// arms in [`VerifyingKey::algorithm`] and [`VerifyingKey::verify`] (a 64-byte
+/// r‖s signature; any other length does not verify), a constructor beside
+/// [`VerifyingKey::hs256`], and the JWK it publishes (`kty` EC, `crv` P-256,
+/// `x`, `y`, `kid`, `alg`, `use` sig). HS256 keys are secrets and are never published.
+enum VerifyingKind {
+    /// The same secret that signed, already keyed.
+    Hs256(HmacSha256),
+}
+
+impl VerifyingKey {
+    /// An HS256 key named `kid`; an empty secret is refused.
+    pub fn hs256(kid: impl Into<String>, secret: &[u8]) -> Result<Self, TokenError> {
+        Ok(Self { kid: kid.into(), kind: VerifyingKind::Hs256(keyed_mac(secret)?) })
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    pub fn algorithm(&self) -> Algorithm {
+        match self.kind {
+            VerifyingKind::Hs256(_) => Algorithm::Hs256,
+        }
+    }
+
+    /// Refuses a header whose `alg` is not exactly this key's algorithm, so a
+    /// token can never choose how the key is used.
+    pub fn require_algorithm(&self, header_alg: &str) -> Result<(), TokenError> {
+        if header_alg == self.algorithm().name() { Ok(()) } else { Err(TokenError::WrongAlgorithm) }
+    }
+
+    /// Checks `signature` (raw bytes) over `signing_input` in constant time.
+    /// A signature of the wrong length simply does not verify.
+    pub fn verify(&self, signing_input: &[u8], signature: &[u8]) -> Result<(), TokenError> {
+        match &self.kind {
+            VerifyingKind::Hs256(mac) => {
+                let mut mac = mac.clone();
+                mac.update(signing_input);
+                mac.verify_slice(signature).map_err(|_| TokenError::BadSignature)
+            }
+        }
+    }
+}
+
+/// Never the secret.
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyingKey").field("kid", &self.kid).field("alg", &self.algorithm()).finish_non_exhaustive()
+    }
+}
+
+/// The keys a verifier accepts, looked up by `kid`: the current key, then
+/// those retired from signing but still accepted so that rotation logs nobody out.
+#[derive(Debug)]
+pub struct KeySet {
+    current_kid: String,
+    /// The current key first, then the previous ones; a handful at most, so a
+    /// scan beats hashing the kid.
+    keys: Vec<VerifyingKey>,
+}
+
+impl KeySet {
+    pub fn new(current: VerifyingKey, previous: impl IntoIterator<Item = VerifyingKey>) -> Self {
+        let current_kid = current.kid.clone();
+        Self { current_kid, keys: std::iter::once(current).chain(previous).collect() }
+    }
+
+    /// The key `kid` names, or the current key's kid when the header has none.
+    /// An unknown kid is `None`: no other key is tried in its place.
+    pub fn get(&self, kid: Option<&str>) -> Option<&VerifyingKey> {
+        let kid = kid.unwrap_or(&self.current_kid);
+        // Searched from the end, so a kid configured twice resolves to the last
+        // one, as the map this replaced did.
+        self.keys.iter().rev().find(|key| key.kid == kid)
+    }
+
+    /// The key for a header's `alg` and `kid`: the kid must name a key, and
+    /// `alg` must be that key's algorithm. Whether `alg` is an algorithm this
+    /// service implements at all is the caller's first check (see
+    /// [`Algorithm::from_name`]), so that stays `WrongAlgorithm` before the kid is read.
+    pub fn resolve(&self, alg: &str, kid: Option<&str>) -> Result<&VerifyingKey, TokenError> {
+        let key = self.get(kid).ok_or(TokenError::UnknownKey)?;
+        key.require_algorithm(alg)?;
+        Ok(key)
+    }
+
+    /// Every key, current first: what a JWKS endpoint would publish the public halves of.
+    pub fn iter(&self) -> impl Iterator<Item = &VerifyingKey> {
+        self.keys.iter()
+    }
+}
+
+fn keyed_mac(secret: &[u8]) -> Result<HmacSha256, TokenError> {
+    if secret.is_empty() {
+        return Err(TokenError::EmptyKey);
+    }
+    HmacSha256::new_from_slice(secret).map_err(|_| TokenError::EmptyKey)
+}
+
+#[cfg(test)]
+mod tests;
