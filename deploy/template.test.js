@@ -34,6 +34,7 @@ const FUNCTIONS = {
   authenticate: { logicalId: 'AuthenticateLambdaFunction', memory: 1024, timeout: 10 },
   checkToken: { logicalId: 'CheckTokenLambdaFunction', memory: 128, timeout: 3 },
   hello: { logicalId: 'HelloLambdaFunction', memory: 128, timeout: 3 },
+  usersApi: { logicalId: 'UsersApiLambdaFunction', memory: 1024, timeout: 10 },
 };
 
 // The value in serverless.yml's custom section: the single source of truth.
@@ -99,7 +100,7 @@ function zipEntries(file) {
   return entries;
 }
 
-test('three functions on provided.al2023 with distinct artifacts matching the built zips', () => {
+test('the functions on provided.al2023 with distinct artifacts matching the built zips', () => {
   const functions = ofType('AWS::Lambda::Function');
   assert.deepEqual(functions.map(([id]) => id).sort(), Object.values(FUNCTIONS).map((f) => f.logicalId).sort());
   const keys = new Set();
@@ -125,16 +126,16 @@ test('three functions on provided.al2023 with distinct artifacts matching the bu
     assert.equal(versions.length, 1, `${name} has one version resource`);
     assert.equal(versions[0][1].Properties.CodeSha256, sha256Base64(artifact), `${name} CodeSha256 is the zip's`);
   }
-  assert.equal(keys.size, 3, 'each function has its own S3 key');
+  assert.equal(keys.size, Object.keys(FUNCTIONS).length, 'each function has its own S3 key');
 });
 
 test('log groups keep 14 days', () => {
   const groups = ofType('AWS::Logs::LogGroup');
-  assert.equal(groups.length, 3);
+  assert.equal(groups.length, Object.keys(FUNCTIONS).length);
   for (const [id, group] of groups) assert.equal(group.Properties.RetentionInDays, 14, id);
 });
 
-test('checkToken is a TOKEN authorizer on hello only', () => {
+test('checkToken is the one TOKEN authorizer, on exactly the routes custom.access lists', () => {
   const authorizers = ofType('AWS::ApiGateway::Authorizer');
   assert.equal(authorizers.length, 1);
   const [authorizerId, authorizer] = authorizers[0];
@@ -146,9 +147,20 @@ test('checkToken is a TOKEN authorizer on hello only', () => {
   assert.ok(references(props.AuthorizerUri).has('CheckTokenLambdaFunction'), 'authorizer invokes checkToken');
 
   const methods = Object.fromEntries(ofType('AWS::ApiGateway::Method').map(([id, r]) => [id, r.Properties]));
-  const hello = methods.ApiGatewayMethodHelloGet;
-  assert.equal(hello.AuthorizationType, 'CUSTOM');
-  assert.deepEqual(hello.AuthorizerId, { Ref: authorizerId });
+  // Every method behind the authorizer, as "METHOD /path" (resources resolved through their parents).
+  const pathOf = (ref) => {
+    if (ref['Fn::GetAtt']) return '';
+    const resource = resources[ref.Ref].Properties;
+    return `${pathOf(resource.ParentId)}/${resource.PathPart}`;
+  };
+  const guarded = Object.values(methods)
+    .filter((m) => m.AuthorizationType === 'CUSTOM')
+    .map((m) => {
+      assert.deepEqual(m.AuthorizerId, { Ref: authorizerId });
+      return `${m.HttpMethod} ${pathOf(m.ResourceId)}`;
+    });
+  assert.deepEqual(guarded.sort(), Object.keys(state.service.custom.access).sort());
+  assert.equal(methods.ApiGatewayMethodHelloGet.AuthorizationType, 'CUSTOM');
   for (const id of ['ApiGatewayMethodAuthenticateGet', 'ApiGatewayMethodAuthenticatePost']) {
     assert.ok(methods[id], `${id} exists`);
     assert.equal(methods[id].AuthorizationType, 'NONE', id);
@@ -156,6 +168,7 @@ test('checkToken is a TOKEN authorizer on hello only', () => {
   }
   // CORS preflight for each path (cors: true).
   assert.ok(methods.ApiGatewayMethodAuthenticateOptions && methods.ApiGatewayMethodHelloOptions);
+  assert.ok(methods.ApiGatewayMethodUsersUsernameVarOptions && methods.ApiGatewayMethodMePasswordOptions);
 });
 
 test('the users table', () => {
@@ -176,7 +189,8 @@ test('the users table', () => {
 
 test('IAM: least privilege, no wildcard resource or action', () => {
   const allowed = new Set(['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:TagResource', 'logs:PutLogEvents',
-    'dynamodb:GetItem', 'dynamodb:UpdateItem', 'sts:AssumeRole']);
+    'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan',
+    'sts:AssumeRole']);
   const statementsOf = (role) => (role.Properties.Policies || []).flatMap((p) => p.PolicyDocument.Statement);
   assert.equal(ofType('AWS::IAM::Policy').length + ofType('AWS::IAM::ManagedPolicy').length, 0, 'no detached policies');
   for (const [id, role] of ofType('AWS::IAM::Role')) {
@@ -197,6 +211,7 @@ test('IAM: least privilege, no wildcard resource or action', () => {
   assert.equal(roleOf('authenticate'), 'AuthenticateRole');
   assert.equal(roleOf('checkToken'), 'IamRoleLambdaExecution');
   assert.equal(roleOf('hello'), 'IamRoleLambdaExecution');
+  assert.equal(roleOf('usersApi'), 'UsersApiRole');
 
   const auth = statementsOf(resources.AuthenticateRole);
   const dynamo = auth.filter((s) => [].concat(s.Action).some((a) => a.startsWith('dynamodb:')));
@@ -205,6 +220,16 @@ test('IAM: least privilege, no wildcard resource or action', () => {
   assert.deepEqual(dynamo[0].Resource, { 'Fn::GetAtt': ['UsersTable', 'Arn'] });
   const logs = auth.filter((s) => [].concat(s.Action).some((a) => a.startsWith('logs:')));
   assert.deepEqual(logs.map((s) => s.Resource), [{ 'Fn::GetAtt': ['AuthenticateLogGroup', 'Arn'] }]);
+
+  // The management API: what an administrator does to users, on the user table only.
+  const usersApi = statementsOf(resources.UsersApiRole);
+  const usersApiDynamo = usersApi.filter((s) => [].concat(s.Action).some((a) => a.startsWith('dynamodb:')));
+  assert.equal(usersApiDynamo.length, 1);
+  assert.deepEqual([].concat(usersApiDynamo[0].Action).sort(),
+    ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem']);
+  assert.deepEqual(usersApiDynamo[0].Resource, { 'Fn::GetAtt': ['UsersTable', 'Arn'] });
+  const usersApiLogs = usersApi.filter((s) => [].concat(s.Action).some((a) => a.startsWith('logs:')));
+  assert.deepEqual(usersApiLogs.map((s) => s.Resource), [{ 'Fn::GetAtt': ['UsersApiLogGroup', 'Arn'] }]);
 
   const shared = statementsOf(resources.IamRoleLambdaExecution);
   assert.ok(shared.length > 0);
@@ -262,6 +287,10 @@ test('environment of each function', () => {
   assert.deepEqual(JSON.parse(env('checkToken').ACCESS_RULES), state.service.custom.access);
   assert.ok(Object.keys(state.service.custom.access).length > 0, 'custom.access has rules');
   assert.deepEqual(Object.keys(env('hello')), ['CORS_ALLOW_ORIGIN']);
+  assert.deepEqual(Object.keys(env('usersApi')).sort(), ['ADMIN_ROLE', 'CORS_ALLOW_ORIGIN', 'LOGIN_LOCKOUT',
+    'LOGIN_MAX_ATTEMPTS', 'USERS_TABLE']);
+  assert.deepEqual(env('usersApi').USERS_TABLE, { Ref: 'UsersTable' });
+  assert.equal(env('usersApi').JWT_SECRET, undefined, 'the management API holds no key');
   assert.equal(env('authenticate').JWT_KEY_ID, env('checkToken').JWT_KEY_ID);
   // Issuer and audience name the stage: a token of another stage is refused even with a shared secret.
   for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE']) {

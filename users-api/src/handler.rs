@@ -13,7 +13,6 @@ use lambda_http::http::header::{HeaderValue, LOCATION, RETRY_AFTER};
 use lambda_http::http::{Response, StatusCode};
 use lambda_http::{Body, Request};
 use serde::Deserialize;
-use serde_json::json;
 use users::credentials::{CredentialCheck, LoginError};
 use users::{Users, UsersError, check_password};
 
@@ -26,6 +25,12 @@ pub struct UsersApi {
     credentials: CredentialCheck,
     cors_allow_origin: String,
     admin_role: String,
+}
+
+/// `GET /users`: a struct rather than `json!`, so each user keeps its field order.
+#[derive(serde::Serialize)]
+struct UserList<'a> {
+    users: Vec<UserView<'a>>,
 }
 
 /// `POST /users`.
@@ -100,8 +105,8 @@ impl UsersApi {
         match (method.as_str(), resource.as_str()) {
             ("GET", "/users") => {
                 let all = self.users.list().await.map_err(|err| self.users_error(err))?;
-                let views: Vec<UserView> = all.iter().map(|user| UserView::of(user, now)).collect();
-                Ok(json_response(StatusCode::OK, &json!({ "users": views }), &self.cors_allow_origin))
+                let users = all.iter().map(|user| UserView::of(user, now)).collect();
+                Ok(json_response(StatusCode::OK, &UserList { users }, &self.cors_allow_origin))
             }
             ("POST", "/users") => self.create(request, now).await,
             ("GET", "/users/{username}") => self.user(&username()?, now).await,

@@ -1,7 +1,7 @@
 use common::password::{Params, PasswordHasher};
 use common::store::memory::MemoryUserStore;
 use common::store::{LockoutPolicy, UserDirectory};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::*;
 
