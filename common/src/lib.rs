@@ -17,6 +17,7 @@ pub mod identity;
 #[cfg(feature = "logging")]
 pub mod logging;
 pub mod password;
+pub mod session;
 pub mod startup;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]

@@ -23,6 +23,9 @@ pub struct User {
     pub locked_until: Option<u64>,
     /// Epoch seconds of the last reserved login attempt.
     pub last_attempt_at: Option<u64>,
+    /// Milliseconds since the epoch: every session started up to then is over
+    /// (set when the user is disabled, deleted or given a new password).
+    pub sessions_revoked_at: Option<u64>,
 }
 
 /// A `User`'s `Debug` leaves out the password hash, so logging a user is safe.
@@ -37,6 +40,7 @@ impl std::fmt::Debug for User {
             .field("failed_logins", &self.failed_logins)
             .field("locked_until", &self.locked_until)
             .field("last_attempt_at", &self.last_attempt_at)
+            .field("sessions_revoked_at", &self.sessions_revoked_at)
             .finish_non_exhaustive()
     }
 }
@@ -143,6 +147,7 @@ impl User {
             failed_logins: 0,
             locked_until: None,
             last_attempt_at: None,
+            sessions_revoked_at: None,
         }
     }
 

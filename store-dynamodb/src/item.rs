@@ -22,6 +22,7 @@ pub fn user_to_item(user: &User) -> Item {
     .into_iter()
     .chain(user.locked_until.map(|t| (attr::LOCKED_UNTIL.to_string(), AttributeValue::N(t.to_string()))))
     .chain(user.last_attempt_at.map(|t| (attr::LAST_ATTEMPT_AT.to_string(), AttributeValue::N(t.to_string()))))
+    .chain(user.sessions_revoked_at.map(|t| (attr::SESSIONS_REVOKED_AT.to_string(), AttributeValue::N(t.to_string()))))
     .collect()
 }
 
@@ -72,10 +73,12 @@ pub fn user_from_item(item: &Item) -> Result<User, StoreError> {
     };
     let locked_until = epoch(attr::LOCKED_UNTIL)?;
     let last_attempt_at = epoch(attr::LAST_ATTEMPT_AT)?;
+    let sessions_revoked_at = epoch(attr::SESSIONS_REVOKED_AT)?;
     Ok(User {
         failed_logins,
         locked_until,
         last_attempt_at,
+        sessions_revoked_at,
         user_id: string(attr::USER_ID)?,
         password_hash: string(attr::PASSWORD_HASH)?,
         created_at: string(attr::CREATED_AT)?,
@@ -107,6 +110,7 @@ mod tests {
             failed_logins: 2,
             locked_until: Some(1_700_000_900),
             last_attempt_at: Some(1_700_000_000),
+            sessions_revoked_at: Some(1_700_000_000_123),
         }
     }
 
@@ -118,6 +122,7 @@ mod tests {
         no_roles.disabled = true;
         no_roles.locked_until = None;
         no_roles.last_attempt_at = None;
+        no_roles.sessions_revoked_at = None;
         assert_eq!(user_from_item(&user_to_item(&no_roles)).unwrap(), no_roles);
     }
 

@@ -1,5 +1,5 @@
 //! The DynamoDB adapter of the stores `common` defines: the user table
-//! ([`DynamoUserStore`]). Only the crates that talk to DynamoDB link it, so
+//! ([`DynamoUserStore`]) and the sessions table ([`DynamoSessionStore`]). Only the crates that talk to DynamoDB link it, so
 //! check-token and hello link neither the AWS SDK nor a TLS stack.
 //!
 //! Errors are matched by their typed error code, never by message text; an
@@ -13,11 +13,14 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use common::store::StoreError;
 
 mod item;
+mod sessions;
+mod tables;
 #[cfg(feature = "test-support")]
 pub mod testing;
 mod users;
 
 pub use item::{user_from_item, user_to_item};
+pub use sessions::DynamoSessionStore;
 pub use users::{DynamoUserStore, attr};
 
 /// One DynamoDB item, as the SDK holds it.

@@ -24,3 +24,11 @@ pub async fn fresh_store() -> DynamoUserStore {
     assert!(store.ensure_table().await.unwrap(), "a fresh table is created");
     store
 }
+
+/// A session store on a table of its own, created for this test.
+pub async fn fresh_session_store() -> crate::DynamoSessionStore {
+    let table = format!("sessions-test-{}", uuid::Uuid::new_v4());
+    let store = crate::DynamoSessionStore::new(client().await, table);
+    assert!(store.ensure_table().await.unwrap(), "a fresh table is created");
+    store
+}

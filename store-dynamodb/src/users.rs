@@ -1,15 +1,12 @@
 //! The user table: [`DynamoUserStore`], both the operators' directory and the
 //! login's conditional writes.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
-    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TableStatus,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
 };
 
 use common::store::lockout::{self, STALE_RESERVATION_SECS};
@@ -17,7 +14,7 @@ use common::store::{LockoutPolicy, LoginRecorded, LoginStore, Reservation, Store
 use common::user::User;
 
 use crate::item::{user_from_item, user_to_item};
-use crate::{Item, unavailable};
+use crate::{Item, tables, unavailable};
 
 /// Attribute names of the user item; `roles` is a DynamoDB reserved word, so
 /// expressions must refer to it through a `#placeholder`.
@@ -31,11 +28,12 @@ pub mod attr {
     pub const FAILED_LOGINS: &str = "failed_logins";
     pub const LOCKED_UNTIL: &str = "locked_until";
     pub const LAST_ATTEMPT_AT: &str = "last_attempt_at";
+    pub const SESSIONS_REVOKED_AT: &str = "sessions_revoked_at";
 }
 
 /// Every expression names attributes through these placeholders, so reserved
 /// words (`roles`) never break one.
-const NAMES: [(&str, &str); 8] = [
+const NAMES: [(&str, &str); 9] = [
     ("#username", attr::USERNAME),
     ("#hash", attr::PASSWORD_HASH),
     ("#roles", attr::ROLES),
@@ -44,6 +42,7 @@ const NAMES: [(&str, &str); 8] = [
     ("#locked", attr::LOCKED_UNTIL),
     ("#user_id", attr::USER_ID),
     ("#attempted", attr::LAST_ATTEMPT_AT),
+    ("#sessions_revoked", attr::SESSIONS_REVOKED_AT),
 ];
 
 const EXISTS: &str = "attribute_exists(#username)";
@@ -88,33 +87,14 @@ impl DynamoUserStore {
             .key_type(KeyType::Hash)
             .build()
             .map_err(unavailable)?;
-        let created = match self
+        let request = self
             .client
             .create_table()
             .table_name(&self.table)
             .attribute_definitions(attribute)
             .key_schema(key)
-            .billing_mode(BillingMode::PayPerRequest)
-            .send()
-            .await
-        {
-            Ok(_) => true,
-            Err(err) if err.code() == Some("ResourceInUseException") => false,
-            Err(err) => return Err(unavailable(err)),
-        };
-        self.wait_until_active().await?;
-        Ok(created)
-    }
-
-    async fn wait_until_active(&self) -> Result<(), StoreError> {
-        for _ in 0..120 {
-            let described = self.client.describe_table().table_name(&self.table).send().await.map_err(unavailable)?;
-            if described.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-        Err(StoreError::Unavailable(format!("table {} did not become active within 60 s", self.table)))
+            .billing_mode(BillingMode::PayPerRequest);
+        tables::create_if_missing(&self.client, &self.table, request).await
     }
 }
 
@@ -263,6 +243,9 @@ impl UserDirectory for DynamoUserStore {
             }
             UserChange::Disabled(disabled) => {
                 self.update_existing(username, "SET #disabled = :d", &[(":d", AttributeValue::Bool(disabled))]).await
+            }
+            UserChange::EndSessions(at) => {
+                self.update_existing(username, "SET #sessions_revoked = :at", &[(":at", number(at))]).await
             }
             UserChange::Unlock => {
                 self.update_existing(username, "SET #failed = :zero REMOVE #locked", &[(":zero", number(0))]).await

@@ -5,11 +5,18 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use common::store::{StoreError, UserDirectory, contract};
 use store_dynamodb::DynamoUserStore;
-use store_dynamodb::testing::{client, fresh_store};
+use store_dynamodb::testing::{client, fresh_session_store, fresh_store};
 
 #[tokio::test]
 async fn passes_the_store_contract() {
     contract::run_all(&fresh_store().await).await;
+}
+
+#[tokio::test]
+async fn passes_the_session_contract() {
+    let store = fresh_session_store().await;
+    contract::run_sessions(&store).await;
+    assert!(!store.ensure_table().await.unwrap(), "the second call finds the table");
 }
 
 #[tokio::test]

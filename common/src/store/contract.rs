@@ -231,3 +231,57 @@ async fn replace_password_hash_is_conditional(store: &dyn UserStore) {
     );
     assert_eq!(store.get_user("login-ivy").await.unwrap().unwrap().password_hash, "$argon2id$rehashed");
 }
+
+/// The sessions side: what every [`super::SessionStore`] must do.
+pub async fn run_sessions(store: &dyn super::SessionStore) {
+    use crate::session::{RefreshToken, SECRET_BYTES, Session, session_id};
+
+    let alice = sample("alice", &["admin"]);
+    let token = |n: u8| RefreshToken::new(&session_id([n; 16]), [n; SECRET_BYTES]).unwrap();
+    let start = |n: u8, user: &User, at_ms: u64| Session::start(session_id([n; 16]), user, &token(n), at_ms, 3600);
+    let now_ms = NOW * 1000;
+
+    // Created once, read back identically, never overwritten.
+    let first = start(1, &alice, now_ms);
+    store.create_session(&first).await.unwrap();
+    assert_eq!(store.get_session(&first.session_id).await.unwrap(), Some(first.clone()));
+    assert!(matches!(store.create_session(&first).await, Err(StoreError::AlreadyExists(_))));
+    assert_eq!(store.get_session("nope").await.unwrap(), None);
+
+    // Rotation: exactly one of two rotations of the same read applies.
+    let second_hash = format!("{:0>64}", 2);
+    assert!(store.rotate_session(&first, &second_hash).await.unwrap());
+    assert!(!store.rotate_session(&first, "lost-the-race").await.unwrap(), "the token changed meanwhile");
+    let rotated = store.get_session(&first.session_id).await.unwrap().unwrap();
+    assert_eq!(rotated.token_hash, second_hash);
+    assert_eq!(rotated.spent, [first.token_hash.clone()]);
+    assert_eq!((rotated.created_at_ms, rotated.expires_at), (first.created_at_ms, first.expires_at), "same life span");
+
+    // Many rotations keep only the newest spent hashes.
+    let mut current = rotated;
+    for i in 0..(crate::session::MAX_SPENT + 3) {
+        let next = format!("{i:0>64}");
+        assert!(store.rotate_session(&current, &next).await.unwrap());
+        current = store.get_session(&first.session_id).await.unwrap().unwrap();
+    }
+    assert_eq!(current.spent.len(), crate::session::MAX_SPENT);
+
+    // Revoked: no rotation applies any more; revoking twice or a missing one is fine.
+    store.revoke_session(&first.session_id).await.unwrap();
+    store.revoke_session(&first.session_id).await.unwrap();
+    store.revoke_session("nope").await.unwrap();
+    let revoked = store.get_session(&first.session_id).await.unwrap().unwrap();
+    assert!(revoked.revoked);
+    assert!(!store.rotate_session(&revoked, "after-revocation").await.unwrap());
+
+    // A user's sessions: listed oldest first, deleted together, others untouched.
+    let bob = sample("bob", &[]);
+    store.create_session(&start(3, &alice, now_ms + 5)).await.unwrap();
+    store.create_session(&start(4, &bob, now_ms + 1)).await.unwrap();
+    let listed: Vec<String> = store.list_sessions("alice").await.unwrap().into_iter().map(|s| s.session_id).collect();
+    assert_eq!(listed, [session_id([1; 16]), session_id([3; 16])]);
+    assert_eq!(store.delete_sessions("alice").await.unwrap(), 2);
+    assert!(store.list_sessions("alice").await.unwrap().is_empty());
+    assert_eq!(store.delete_sessions("alice").await.unwrap(), 0);
+    assert_eq!(store.list_sessions("bob").await.unwrap().len(), 1);
+}

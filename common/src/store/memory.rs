@@ -5,7 +5,10 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{LockoutPolicy, LoginRecorded, LoginStore, Reservation, StoreError, UserChange, UserDirectory, lockout};
+use super::{
+    LockoutPolicy, LoginRecorded, LoginStore, Reservation, SessionStore, StoreError, UserChange, UserDirectory, lockout,
+};
+use crate::session::Session;
 use crate::user::User;
 
 #[derive(Debug, Default)]
@@ -41,6 +44,7 @@ pub fn apply_change(user: &mut User, change: UserChange) {
             user.failed_logins = 0;
             user.locked_until = None;
         }
+        UserChange::EndSessions(at) => user.sessions_revoked_at = Some(at),
     }
 }
 
@@ -109,6 +113,69 @@ impl LoginStore for MemoryUserStore {
     }
 }
 
+/// Sessions in memory, for tests.
+#[derive(Debug, Default)]
+pub struct MemorySessionStore {
+    sessions: Mutex<HashMap<String, Session>>,
+}
+
+impl MemorySessionStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+        self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemorySessionStore {
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        let mut sessions = self.sessions();
+        if sessions.contains_key(&session.session_id) {
+            return Err(StoreError::AlreadyExists(session.session_id.clone()));
+        }
+        sessions.insert(session.session_id.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn get_session(&self, session_id: &str) -> Result<Option<Session>, StoreError> {
+        Ok(self.sessions().get(session_id).cloned())
+    }
+
+    async fn rotate_session(&self, read: &Session, new_hash: &str) -> Result<bool, StoreError> {
+        let mut sessions = self.sessions();
+        let Some(stored) = sessions.get_mut(&read.session_id) else { return Ok(false) };
+        if stored.revoked || stored.token_hash != read.token_hash {
+            return Ok(false);
+        }
+        stored.spent = stored.spent_after(&read.token_hash);
+        stored.token_hash = new_hash.to_string();
+        Ok(true)
+    }
+
+    async fn revoke_session(&self, session_id: &str) -> Result<(), StoreError> {
+        if let Some(session) = self.sessions().get_mut(session_id) {
+            session.revoked = true;
+        }
+        Ok(())
+    }
+
+    async fn list_sessions(&self, username: &str) -> Result<Vec<Session>, StoreError> {
+        let mut mine: Vec<Session> = self.sessions().values().filter(|s| s.username == username).cloned().collect();
+        mine.sort_by_key(|s| (s.created_at_ms, s.session_id.clone()));
+        Ok(mine)
+    }
+
+    async fn delete_sessions(&self, username: &str) -> Result<usize, StoreError> {
+        let mut sessions = self.sessions();
+        let before = sessions.len();
+        sessions.retain(|_, s| s.username != username);
+        Ok(before - sessions.len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +183,10 @@ mod tests {
     #[tokio::test]
     async fn passes_the_store_contract() {
         super::super::contract::run_all(&MemoryUserStore::new()).await;
+    }
+
+    #[tokio::test]
+    async fn passes_the_session_contract() {
+        super::super::contract::run_sessions(&MemorySessionStore::new()).await;
     }
 }

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use crate::session::Session;
 use crate::user::User;
 
 pub mod lockout;
@@ -35,6 +36,8 @@ pub enum UserChange {
     Disabled(bool),
     /// Clears `failed_logins` and `locked_until`.
     Unlock,
+    /// Ends every session started up to this millisecond (`sessions_revoked_at`).
+    EndSessions(u64),
 }
 
 /// What reserving a login attempt found; see [`LoginStore::reserve_login_attempt`].
@@ -120,6 +123,34 @@ pub trait LoginStore: Send + Sync {
     /// Replaces the password hash only if it is still `expected`, so a
     /// concurrent password change wins over a rehash. Returns whether it applied.
     async fn replace_password_hash(&self, username: &str, expected: &str, new_hash: &str) -> Result<bool, StoreError>;
+}
+
+/// The sessions refresh tokens continue (see [`crate::session`]). Only hashes
+/// of tokens are stored, never a token.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session; never overwrites one ([`StoreError::AlreadyExists`]).
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+
+    /// A strongly consistent read of one session.
+    async fn get_session(&self, session_id: &str) -> Result<Option<Session>, StoreError>;
+
+    /// Rotates the token of `read` (the session as the caller read it) to
+    /// `new_hash`, only if the stored session still has `read`'s current token
+    /// and is not revoked: of concurrent rotations of one token, exactly one
+    /// applies. The old token joins the spent list ([`Session::spent_after`]).
+    /// Returns whether it applied.
+    async fn rotate_session(&self, read: &Session, new_hash: &str) -> Result<bool, StoreError>;
+
+    /// Marks a session revoked (kept until it expires, so its tokens are
+    /// recognised and refused); nothing if there is no such session.
+    async fn revoke_session(&self, session_id: &str) -> Result<(), StoreError>;
+
+    /// A user's sessions, oldest first.
+    async fn list_sessions(&self, username: &str) -> Result<Vec<Session>, StoreError>;
+
+    /// Deletes a user's sessions; how many there were.
+    async fn delete_sessions(&self, username: &str) -> Result<usize, StoreError>;
 }
 
 /// A store with both faces, as every backend here has.
