@@ -28,12 +28,17 @@ pub async fn run(command: &Command, store: &Store, io: &mut Io<'_>) -> Result<()
 
 /// `admin init`.
 pub async fn init(store: &Store, io: &mut Io<'_>) -> Result<(), AdminError> {
-    let line = match store.init().await? {
-        Initialized::Embedded(path) => format!("embedded store {} is ready (nothing to create)", path.display()),
-        Initialized::TableCreated(table) => format!("created DynamoDB table {table}; it is active"),
-        Initialized::TableExisted(table) => format!("DynamoDB table {table} already exists; it is active"),
+    let lines = match store.init().await? {
+        Initialized::Embedded(path) => vec![format!("embedded store {} is ready (nothing to create)", path.display())],
+        Initialized::Tables(tables) => tables
+            .into_iter()
+            .map(|(table, created)| match created {
+                true => format!("created DynamoDB table {table}; it is active"),
+                false => format!("DynamoDB table {table} already exists; it is active"),
+            })
+            .collect(),
     };
-    writeln!(io.stdout, "{line}").map_err(output_error)
+    lines.iter().try_for_each(|line| writeln!(io.stdout, "{line}")).map_err(output_error)
 }
 
 /// `admin secret`.

@@ -91,7 +91,8 @@ fn the_dynamodb_store_from_init_to_delete() {
     require_dynamodb_endpoint();
     let dir = TempDir::new();
     let table = format!("admin-test-{}", uuid::Uuid::new_v4());
-    let env = [("USERS_TABLE", table.as_str())];
+    let sessions = format!("{table}-sessions");
+    let env = [("USERS_TABLE", table.as_str()), ("SESSIONS_TABLE", sessions.as_str())];
     let run = |args: &[&str], stdin: &str| {
         let mut all = vec!["--store", "dynamodb"];
         all.extend_from_slice(args);
@@ -101,7 +102,10 @@ fn the_dynamodb_store_from_init_to_delete() {
     assert_fails(&run(&["users", "list"], ""), 5, "unreachable");
     let created = run(&["init"], "");
     assert_eq!(code(&created), 0, "{}", stderr(&created));
-    assert_eq!(stdout(&created), format!("created DynamoDB table {table}; it is active\n"));
+    assert_eq!(
+        stdout(&created),
+        format!("created DynamoDB table {table}; it is active\ncreated DynamoDB table {sessions}; it is active\n")
+    );
     assert!(stdout(&run(&["init"], "")).contains("already exists"));
 
     let line = format!("{PASSWORD}\n");

@@ -32,6 +32,7 @@ fn user(hash: String) -> User {
         failed_logins: 0,
         locked_until: None,
         last_attempt_at: None,
+        sessions_revoked_at: None,
     }
 }
 

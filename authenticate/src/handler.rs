@@ -1,13 +1,17 @@
-//! HTTP in, HTTP out: maps requests to [`LoginService::login`] and its
-//! outcomes to status codes and OAuth-style JSON bodies.
+//! HTTP in, HTTP out: the login (`/authenticate`), the OAuth 2.0 token
+//! endpoint (`/token`) and revocation (`/revoke`), each outcome an answer
+//! with a status and an OAuth-style JSON body, never cached.
 
 use std::sync::Arc;
 
-use apigw::{error_response, json_response};
-use common::clock::now_epoch_seconds;
+use apigw::{error_response, json_response, route};
+use common::clock::now_epoch_millis as now_ms;
+use common::credentials::Credentials;
 use common::password::PasswordHashing;
-use common::store::LoginStore;
-use common::token::{IssuedToken, TokenError, TokenIssuer};
+use common::session::RefreshToken;
+use common::store::{LoginStore, SessionStore, UserDirectory, UserStore};
+use common::token::{TokenError, TokenIssuer};
+use common::user::User;
 use lambda_http::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -15,58 +19,170 @@ use serde_json::json;
 
 use crate::LoginError;
 use crate::config::AuthenticateConfig;
+use crate::grants::{Grant, GrantError, revoke_request, token_request};
 use crate::login::LoginService;
+use crate::sessions::{RefreshError, Sessions};
 use common::credentials::{CredentialsError, from_basic_header, from_json_body};
 
 /// Sent with every 401 to a GET, so browsers and curl know to use Basic.
 const WWW_AUTHENTICATE_BASIC: &str = r#"Basic realm="authenticate", charset="UTF-8""#;
 
+/// What `authenticate` reads and writes, each face shaped by its use: a
+/// login's conditional writes, a refresh's read of the user, the sessions.
+#[derive(Clone)]
+pub struct Stores {
+    pub logins: Arc<dyn LoginStore>,
+    pub users: Arc<dyn UserDirectory>,
+    pub sessions: Arc<dyn SessionStore>,
+}
+
+impl Stores {
+    /// Users and logins from one store (every backend has both faces).
+    pub fn new(users: Arc<dyn UserStore>, sessions: Arc<dyn SessionStore>) -> Self {
+        Self { logins: users.clone(), users, sessions }
+    }
+}
+
 pub struct Authenticate {
     login: LoginService,
+    sessions: Sessions,
     cors_allow_origin: String,
 }
 
 impl Authenticate {
     /// Builds the service once at cold start.
-    pub fn new(
-        config: &AuthenticateConfig,
-        store: Arc<dyn LoginStore>,
-        hasher: impl PasswordHashing,
-    ) -> Result<Self, TokenError> {
+    pub fn new(config: &AuthenticateConfig, stores: Stores, hasher: impl PasswordHashing) -> Result<Self, TokenError> {
+        let issuer = TokenIssuer::new(&config.issuer)?;
         Ok(Self {
-            login: LoginService::new(store, hasher, TokenIssuer::new(&config.issuer)?, config.lockout),
+            login: LoginService::new(stores.logins, hasher, issuer, config.lockout),
+            sessions: Sessions::new(stores.sessions, stores.users, config.refresh_ttl.as_secs()),
             cors_allow_origin: config.cors_allow_origin.clone(),
         })
     }
 
     /// The Lambda (and local API) entry point. It never fails: every outcome is an HTTP answer.
     pub async fn handle(&self, request: Request) -> Result<Response<Body>, std::convert::Infallible> {
+        let resource = route(&request).map(|(_, resource)| resource);
+        Ok(match resource.as_deref() {
+            Some("/token") => self.token_endpoint(&request).await,
+            Some("/revoke") => self.revoke_endpoint(&request).await,
+            _ => self.login_endpoint(&request).await,
+        })
+    }
+
+    /// `GET /authenticate` (Basic) and `POST /authenticate` (JSON).
+    async fn login_endpoint(&self, request: &Request) -> Response<Body> {
         let method = request.method().clone();
         let credentials = match method {
             Method::GET => from_basic_header(request.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes)),
             Method::POST => {
                 from_json_body(request.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes), request.body().as_ref())
             }
-            _ => {
-                let mut response =
-                    self.error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", Some("use GET or POST"));
-                response.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, POST"));
-                return Ok(response);
+            _ => return self.method_not_allowed("GET, POST"),
+        };
+        match credentials {
+            Ok(credentials) => match self.log_in(credentials).await {
+                Ok(response) => response,
+                Err(err) => self.login_error(&method, err),
+            },
+            Err(err) => self.credentials_error(&method, err),
+        }
+    }
+
+    /// A login's token pair: the user's access token and a new session's refresh token.
+    async fn log_in(&self, credentials: Credentials) -> Result<Response<Body>, LoginError> {
+        let now = now_ms();
+        let user = self.login.user(credentials, now / 1000).await?;
+        let refresh = self.sessions.start(&user, now).await.map_err(refresh_failure)?;
+        self.tokens(&user, &refresh, now)
+    }
+
+    /// `POST /token`: RFC 6749's refresh_token and password grants.
+    async fn token_endpoint(&self, request: &Request) -> Response<Body> {
+        if request.method() != Method::POST {
+            return self.method_not_allowed("POST");
+        }
+        let content_type = request.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes);
+        let grant = match token_request(content_type, request.body().as_ref()) {
+            Ok(grant) => grant,
+            Err(err) => return self.grant_error(err),
+        };
+        let outcome = match grant {
+            Grant::Password(credentials) => self.log_in(credentials).await,
+            Grant::RefreshToken(token) => {
+                let now = now_ms();
+                match self.sessions.refresh(&token, now).await {
+                    Ok((user, next)) => self.tokens(&user, &next, now),
+                    Err(RefreshError::Invalid(why)) => {
+                        tracing::info!(reason = %why, "refresh refused");
+                        return self.oauth_error("invalid_grant", "the refresh token is invalid, expired or revoked");
+                    }
+                    Err(err) => Err(refresh_failure(err)),
+                }
             }
         };
-        let outcome = match credentials {
-            Ok(credentials) => self.login.login(credentials, now_epoch_seconds()).await,
-            Err(err) => return Ok(self.credentials_error(&method, err)),
-        };
-        Ok(match outcome {
-            Ok(token) => self.token(&token),
-            Err(err) => self.login_error(&method, err),
+        outcome.unwrap_or_else(|err| match err {
+            LoginError::InvalidCredentials => {
+                tracing::info!("password grant refused: invalid credentials");
+                self.oauth_error("invalid_grant", "invalid username or password")
+            }
+            LoginError::AccountDisabled => {
+                tracing::info!("password grant refused: account disabled");
+                self.oauth_error("invalid_grant", "the account is disabled")
+            }
+            other => self.login_error(&Method::POST, other),
         })
     }
 
-    fn token(&self, token: &IssuedToken) -> Response<Body> {
-        let body = json!({"access_token": token.access_token, "token_type": "Bearer", "expires_in": token.expires_in});
-        json_response(StatusCode::OK, &body, &self.cors_allow_origin)
+    /// `POST /revoke` (RFC 7009): 200 whatever the token, so the answer tells
+    /// nothing about it; a refresh token ends its session.
+    async fn revoke_endpoint(&self, request: &Request) -> Response<Body> {
+        if request.method() != Method::POST {
+            return self.method_not_allowed("POST");
+        }
+        let content_type = request.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes);
+        let token = match revoke_request(content_type, request.body().as_ref()) {
+            Ok(token) => token,
+            Err(err) => return self.grant_error(err),
+        };
+        match self.sessions.revoke(&token).await {
+            Ok(()) => json_response(StatusCode::OK, &json!({}), &self.cors_allow_origin),
+            Err(cause) => {
+                tracing::error!(error = %cause, "session store unavailable");
+                self.error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", Some("try again later"))
+            }
+        }
+    }
+
+    fn tokens(&self, user: &User, refresh: &RefreshToken, now_ms: u64) -> Result<Response<Body>, LoginError> {
+        let token = self.login.issue(user, now_ms / 1000)?;
+        let body = json!({
+            "access_token": token.access_token,
+            "token_type": "Bearer",
+            "expires_in": token.expires_in,
+            "refresh_token": refresh.expose(),
+        });
+        Ok(json_response(StatusCode::OK, &body, &self.cors_allow_origin))
+    }
+
+    /// RFC 6749 §5.2: 400 with the error code and a description.
+    fn oauth_error(&self, error: &str, description: &str) -> Response<Body> {
+        self.error(StatusCode::BAD_REQUEST, error, Some(description))
+    }
+
+    fn grant_error(&self, err: GrantError) -> Response<Body> {
+        let code = match err {
+            GrantError::InvalidRequest(_) => "invalid_request",
+            GrantError::UnsupportedGrantType => "unsupported_grant_type",
+        };
+        self.oauth_error(code, &err.to_string())
+    }
+
+    fn method_not_allowed(&self, allowed: &'static str) -> Response<Body> {
+        let description = format!("use {allowed}");
+        let mut response = self.error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", Some(&description));
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static(allowed));
+        response
     }
 
     fn credentials_error(&self, method: &Method, err: CredentialsError) -> Response<Body> {
@@ -119,6 +235,15 @@ impl Authenticate {
 
     fn error(&self, status: StatusCode, error: &str, description: Option<&str>) -> Response<Body> {
         error_response(status, error, description, &self.cors_allow_origin)
+    }
+}
+
+/// A session that cannot be started or continued for want of the store (or
+/// of randomness): the same fail-closed answers as a login's.
+fn refresh_failure(err: RefreshError) -> LoginError {
+    match err {
+        RefreshError::StoreUnavailable(cause) => LoginError::StoreUnavailable(cause),
+        other => LoginError::Internal(other.to_string()),
     }
 }
 

@@ -1,17 +1,20 @@
 //! `GET /authenticate` (HTTP Basic) and `POST /authenticate` (JSON): username
-//! and password in, HS256 access token out.
+//! and password in, an access token and a refresh token out; `POST /token`
+//! (OAuth 2.0: the refresh_token and password grants) and `POST /revoke`.
 //!
 //! `main.rs` builds an [`Authenticate`] once ([`Authenticate::from_env`]); the
 //! Lambda, the tests and the local API all go through [`Authenticate::handle`].
 
 mod config;
+mod grants;
 mod handler;
 mod login;
+mod sessions;
 mod startup;
 
 pub use common::credentials::{Credentials, CredentialsError, from_basic_header, from_json_body};
-pub use config::AuthenticateConfig;
-pub use handler::Authenticate;
+pub use config::{AuthenticateConfig, REFRESH_TTL};
+pub use handler::{Authenticate, Stores};
 pub use login::LoginService;
 pub use startup::StartupError;
 pub use users::credentials::LoginError;

@@ -5,9 +5,10 @@ mod support;
 
 use std::sync::Arc;
 
-use authenticate::Authenticate;
+use authenticate::{Authenticate, Stores};
 use aws_sdk_dynamodb::types::AttributeValue;
 use common::password::PasswordHasher;
+use common::store::memory::MemorySessionStore;
 use common::store::{StoreError, UserDirectory};
 use lambda_http::Body;
 use lambda_http::http::StatusCode;
@@ -33,7 +34,12 @@ async fn login_against_dynamodb() {
     let mut disabled = common::testing::user("dave", hasher.hash(PASSWORD).unwrap(), &[]);
     disabled.disabled = true;
     store.create_user(&disabled).await.unwrap();
-    let app = Authenticate::new(&support::authenticate_config(5), store, hasher).unwrap();
+    let app = Authenticate::new(
+        &support::authenticate_config(5),
+        Stores::new(store, Arc::new(MemorySessionStore::new())),
+        hasher,
+    )
+    .unwrap();
 
     let (status, body) = login_status(&app, "alice", PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -64,14 +70,24 @@ async fn login_with_an_item_written_by_hand() {
         .unwrap();
     let user = store.get_user("carol").await.unwrap().unwrap();
     assert!(user.roles.is_empty() && !user.disabled);
-    let app = Authenticate::new(&support::authenticate_config(5), Arc::new(store), PasswordHasher::owasp()).unwrap();
+    let app = Authenticate::new(
+        &support::authenticate_config(5),
+        Stores::new(Arc::new(store), Arc::new(MemorySessionStore::new())),
+        PasswordHasher::owasp(),
+    )
+    .unwrap();
     assert_eq!(login_status(&app, "carol", PASSWORD).await.0, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn missing_table_is_503_and_no_token() {
     let store = DynamoUserStore::new(support::client().await, format!("missing-{}", uuid::Uuid::new_v4()));
-    let app = Authenticate::new(&support::authenticate_config(5), Arc::new(store), PasswordHasher::owasp()).unwrap();
+    let app = Authenticate::new(
+        &support::authenticate_config(5),
+        Stores::new(Arc::new(store), Arc::new(MemorySessionStore::new())),
+        PasswordHasher::owasp(),
+    )
+    .unwrap();
     let (status, body) = login_status(&app, "alice", PASSWORD).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body, json!({"error": "temporarily_unavailable"}));
@@ -103,7 +119,12 @@ async fn an_invalid_stored_role_is_never_a_token() {
             .unwrap();
         assert!(matches!(store.get_user(username).await, Err(StoreError::InvalidItem(_))), "{username}");
     }
-    let app = Authenticate::new(&support::authenticate_config(5), Arc::new(store), PasswordHasher::owasp()).unwrap();
+    let app = Authenticate::new(
+        &support::authenticate_config(5),
+        Stores::new(Arc::new(store), Arc::new(MemorySessionStore::new())),
+        PasswordHasher::owasp(),
+    )
+    .unwrap();
     for username in ["set", "list", "blank"] {
         let (status, body) = login_status(&app, username, PASSWORD).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{username}: {body}");

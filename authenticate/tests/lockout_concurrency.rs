@@ -10,10 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use authenticate::Authenticate;
+use authenticate::{Authenticate, Stores};
 use common::password::{PasswordCheck, PasswordError, PasswordHasher, PasswordHashing};
+use common::store::UserStore;
+use common::store::memory::MemorySessionStore;
 use common::store::memory::MemoryUserStore;
-use common::store::{LoginStore, UserStore};
 use common::testing::TempDir;
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::RETRY_AFTER;
@@ -99,8 +100,8 @@ async fn stores() -> (Vec<(&'static str, Arc<dyn UserStore>)>, TempDir) {
 }
 
 fn app(store: &Arc<dyn UserStore>, hasher: &CountingHasher, max_attempts: u32) -> Arc<Authenticate> {
-    let login_store: Arc<dyn LoginStore> = store.clone();
-    Arc::new(Authenticate::new(&support::authenticate_config(max_attempts), login_store, hasher.clone()).unwrap())
+    let stores = Stores::new(store.clone(), Arc::new(MemorySessionStore::new()));
+    Arc::new(Authenticate::new(&support::authenticate_config(max_attempts), stores, hasher.clone()).unwrap())
 }
 
 fn burst(app: &Arc<Authenticate>, logins: usize, password: &'static str) -> JoinSet<StatusCode> {

@@ -9,6 +9,12 @@ pub fn now_epoch_seconds() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+/// Milliseconds since the Unix epoch (0 before it), for what orders events
+/// within a second: a session started just after its user ended them all.
+pub fn now_epoch_millis() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)).unwrap_or(0)
+}
+
 /// Epoch seconds as RFC 3339 in UTC (`2026-11-28T17:00:00Z`), as stored in `created_at`.
 pub fn rfc3339(epoch_seconds: u64) -> String {
     i64::try_from(epoch_seconds)

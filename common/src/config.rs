@@ -25,6 +25,7 @@ pub fn process_env(name: &str) -> Option<String> {
 pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 pub const USERS_TABLE: &str = "USERS_TABLE";
+pub const SESSIONS_TABLE: &str = "SESSIONS_TABLE";
 pub const JWT_SECRET: &str = "JWT_SECRET";
 pub const JWT_KEY_ID: &str = "JWT_KEY_ID";
 pub const JWT_PREVIOUS_KEYS: &str = "JWT_PREVIOUS_KEYS";
@@ -142,19 +143,38 @@ pub fn verifier_config(lookup: Lookup<'_>) -> Result<VerifierConfig, ConfigError
 
 /// The DynamoDB table of users; only the DynamoDB store asks for it.
 pub fn users_table(lookup: Lookup<'_>) -> Result<String, ConfigError> {
-    const EXPECTED: &str = "the name of the DynamoDB user table (3-255 characters: letters, digits, '_', '-', '.')";
-    let name = optional(lookup, USERS_TABLE).ok_or(ConfigError::missing(USERS_TABLE, EXPECTED))?;
+    table_name(
+        lookup,
+        USERS_TABLE,
+        "the name of the DynamoDB user table (3-255 characters: letters, digits, '_', '-', '.')",
+    )
+}
+
+/// The DynamoDB table of sessions; only the DynamoDB store asks for it.
+pub fn sessions_table(lookup: Lookup<'_>) -> Result<String, ConfigError> {
+    table_name(
+        lookup,
+        SESSIONS_TABLE,
+        "the name of the DynamoDB sessions table (3-255 characters: letters, digits, '_', '-', '.')",
+    )
+}
+
+fn table_name(lookup: Lookup<'_>, var: &'static str, expected: &'static str) -> Result<String, ConfigError> {
+    let name = optional(lookup, var).ok_or(ConfigError::missing(var, expected))?;
     let valid_chars = name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
     if !(3..=255).contains(&name.len()) || !valid_chars {
-        return Err(ConfigError::invalid(USERS_TABLE, Some(&name), "not a DynamoDB table name", EXPECTED));
+        return Err(ConfigError::invalid(var, Some(&name), "not a DynamoDB table name", expected));
     }
     Ok(name)
 }
 
 fn ttl(lookup: Lookup<'_>) -> Result<Duration, ConfigError> {
-    const EXPECTED: &str = "a token lifetime with a unit, greater than zero and at most 30d: 900s, 15m, 1h or 7d";
+    const EXPECTED: &str =
+        "a token lifetime with a unit, greater than zero and at most 30d: 900s, 15m, 1h or 7d (default 15m)";
+    // Short: with refresh tokens a client renews it without the password,
+    // and until it expires a token cannot be taken back.
     let Some(text) = optional(lookup, JWT_TTL) else {
-        return Ok(Duration::from_secs(3_600));
+        return Ok(Duration::from_secs(15 * 60));
     };
     match parse_duration(&text) {
         Ok(d) if d.is_zero() => Err(ConfigError::invalid(JWT_TTL, Some(&text), "zero", EXPECTED)),

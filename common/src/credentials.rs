@@ -97,6 +97,12 @@ fn is_json_media_type(value: &[u8]) -> bool {
     essence.trim_ascii().eq_ignore_ascii_case(b"application/json")
 }
 
+/// A username and password from fields of their own (an OAuth 2.0 password
+/// grant), held to the same limits as the other forms.
+pub fn from_fields(username: String, password: String) -> Result<Credentials, CredentialsError> {
+    checked(username, password)
+}
+
 fn checked(username: String, password: String) -> Result<Credentials, CredentialsError> {
     if username.is_empty() {
         return Err(CredentialsError::Invalid("the username is empty"));

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
-use authenticate::{Authenticate, AuthenticateConfig};
+use authenticate::{Authenticate, AuthenticateConfig, Stores};
 use check_token::{ACCESS_RULES, Authorizer, CheckTokenConfig};
 use common::password::PasswordHasher;
-use common::store::UserStore;
+use common::store::{SessionStore, UserStore};
 use hello::HelloConfig;
 use users_api::{UsersApi, UsersApiConfig};
 
@@ -26,6 +26,7 @@ use crate::{DEFAULT_REGION, StartupError, cache};
 pub struct GatewayBuilder<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
     store: Arc<dyn UserStore>,
+    sessions: Arc<dyn SessionStore>,
     routes: Option<RouteTable>,
     clock: Arc<dyn Clock>,
     authorizers: HashMap<String, Arc<dyn TokenAuthorizer>>,
@@ -34,10 +35,15 @@ pub struct GatewayBuilder<'a> {
 
 impl<'a> GatewayBuilder<'a> {
     /// `lookup` reads the environment variables the Lambdas read.
-    pub fn new(lookup: &'a dyn Fn(&str) -> Option<String>, store: Arc<dyn UserStore>) -> Self {
+    pub fn new(
+        lookup: &'a dyn Fn(&str) -> Option<String>,
+        store: Arc<dyn UserStore>,
+        sessions: Arc<dyn SessionStore>,
+    ) -> Self {
         Self {
             lookup,
             store,
+            sessions,
             routes: None,
             clock: Arc::new(SystemClock),
             authorizers: HashMap::new(),
@@ -112,7 +118,11 @@ impl<'a> GatewayBuilder<'a> {
             routes,
             api: ApiIdentity::local(region),
             functions,
-            authenticate: Authenticate::new(&authenticate_config, self.store.clone(), PasswordHasher::owasp())?,
+            authenticate: Authenticate::new(
+                &authenticate_config,
+                Stores::new(self.store.clone(), self.sessions.clone()),
+                PasswordHasher::owasp(),
+            )?,
             users_api: UsersApi::new(&users_api_config, self.store, PasswordHasher::owasp()),
             cors_allow_origin: hello.cors_allow_origin.clone(),
             hello,

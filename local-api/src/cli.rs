@@ -41,8 +41,11 @@ pub async fn run(args: Args) -> Result<(), StartupError> {
             value => value,
         }
     };
-    let gateway =
-        Arc::new(GatewayBuilder::new(&lookup, store.user_store()).authorizer_ttl(args.authorizer_ttl).build()?);
+    let gateway = Arc::new(
+        GatewayBuilder::new(&lookup, store.user_store(), store.session_store())
+            .authorizer_ttl(args.authorizer_ttl)
+            .build()?,
+    );
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
         .await
         .map_err(|err| StartupError::Io(format!("cannot listen on 127.0.0.1:{}: {err}", args.port)))?;
@@ -99,7 +102,7 @@ pub fn banner(url: &str, gateway: &Gateway, store: &Store, secret: Option<&Local
             }
             _ => String::new(),
         },
-        Store::Dynamodb(_) => " --store dynamodb".into(),
+        Store::Dynamodb { .. } => " --store dynamodb".into(),
     };
     text.push_str(&format!(
         "\nCreate a user:  cargo run -p admin --{store_flag} users add alice --role admin\n\

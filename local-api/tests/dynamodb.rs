@@ -12,8 +12,9 @@ async fn login_and_hello_with_users_in_dynamodb() {
     require_dynamodb_endpoint();
     let table = format!("local-api-test-{}", uuid::Uuid::new_v4());
     let api = Harness::start(Options { dynamodb_table: Some(table.clone()), ..Options::default() }).await;
-    assert!(matches!(&api.store, Store::Dynamodb(store) if store.table() == table));
-    assert_eq!(api.store.init().await.unwrap(), Initialized::TableCreated(table.clone()), "admin init");
+    assert!(matches!(&api.store, Store::Dynamodb { users, .. } if users.table() == table));
+    let created = vec![(table.clone(), true), (format!("{table}-sessions"), true)];
+    assert_eq!(api.store.init().await.unwrap(), Initialized::Tables(created), "admin init");
     add_user(&api.store, "Alice", &["admin"]).await;
 
     let token = api.login("alice", PASSWORD).await;

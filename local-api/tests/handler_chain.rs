@@ -6,8 +6,8 @@ mod support;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use authenticate::Authenticate;
 use authenticate::AuthenticateConfig;
+use authenticate::{Authenticate, Stores};
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequest;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -15,6 +15,7 @@ use check_token::CheckTokenConfig;
 use check_token::{Authorizer, AuthorizerError};
 use common::password::PasswordHasher;
 use common::store::UserStore;
+use common::store::memory::MemorySessionStore;
 use hello::HelloConfig;
 use lambda_http::Body;
 use lambda_http::http::StatusCode;
@@ -83,7 +84,12 @@ async fn services(store: Arc<dyn UserStore>) -> (Authenticate, Authorizer) {
         .create_user(&common::testing::user("alice", hasher.hash(PASSWORD).unwrap(), &["admin", "dev"]))
         .await
         .unwrap();
-    let authenticate = Authenticate::new(&AuthenticateConfig::from_lookup(&env()).unwrap(), store, hasher).unwrap();
+    let authenticate = Authenticate::new(
+        &AuthenticateConfig::from_lookup(&env()).unwrap(),
+        Stores::new(store, Arc::new(MemorySessionStore::new())),
+        hasher,
+    )
+    .unwrap();
     let authorizer = Authorizer::new(&CheckTokenConfig::from_lookup(&env()).unwrap()).unwrap();
     (authenticate, authorizer)
 }

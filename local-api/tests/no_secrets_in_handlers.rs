@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use authenticate::Authenticate;
 use authenticate::AuthenticateConfig;
+use authenticate::{Authenticate, Stores};
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequest;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -21,6 +21,7 @@ use common::password::Params;
 use common::password::PasswordHasher;
 use common::store::UserChange;
 use common::store::UserStore;
+use common::store::memory::MemorySessionStore;
 use common::store::memory::MemoryUserStore;
 use common::store::unavailable::UnavailableStore;
 use hello::HelloConfig;
@@ -100,7 +101,12 @@ async fn no_handler_path_logs_or_returns_a_secret() {
             forbidden.push(user.password_hash.clone());
             store.create_user(user).await.unwrap();
         }
-        let app = Authenticate::new(&config, store.clone(), PasswordHasher::owasp()).unwrap();
+        let app = Authenticate::new(
+            &config,
+            Stores::new(store.clone(), Arc::new(MemorySessionStore::new())),
+            PasswordHasher::owasp(),
+        )
+        .unwrap();
         let requests = vec![
             support::basic_login("alice", PASSWORD),       // 200, with a rehash
             support::basic_login("alice", WRONG_PASSWORD), // 401
@@ -132,7 +138,12 @@ async fn no_handler_path_logs_or_returns_a_secret() {
         forbidden.push(upgraded);
         store.update_user("frank", UserChange::Unlock).await.unwrap();
     }
-    let down = Authenticate::new(&config, Arc::new(UnavailableStore), PasswordHasher::owasp()).unwrap();
+    let down = Authenticate::new(
+        &config,
+        Stores::new(Arc::new(UnavailableStore), Arc::new(MemorySessionStore::new())),
+        PasswordHasher::owasp(),
+    )
+    .unwrap();
     bodies.push(text(down.handle(support::basic_login("alice", PASSWORD)).await.unwrap().body()));
 
     // check-token with good and bad tokens, and a bad method ARN.

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use common::config::{ConfigError, users_table};
-use common::store::{StoreError, UserStore};
-use store_dynamodb::DynamoUserStore;
+use common::config::{ConfigError, sessions_table, users_table};
+use common::store::{SessionStore, StoreError, UserStore};
+use store_dynamodb::{DynamoSessionStore, DynamoUserStore};
 use store_sqlite::SqliteUserStore;
 
 use crate::trust::{self, Role, Untrusted};
@@ -60,25 +60,27 @@ pub enum OpenError {
     Untrusted(#[from] Untrusted),
 }
 
-/// An opened store.
+/// An opened store: users and sessions.
 #[derive(Debug, Clone)]
 pub enum Store {
+    /// One SQLite file holds both.
     Embedded(SqliteUserStore),
-    Dynamodb(DynamoUserStore),
+    /// The tables named by `USERS_TABLE` and `SESSIONS_TABLE`.
+    Dynamodb { users: DynamoUserStore, sessions: DynamoSessionStore },
 }
 
 /// What `init` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Initialized {
-    /// The embedded store needs nothing: opening it created the file and table.
+    /// The embedded store needs nothing: opening it created the file and tables.
     Embedded(PathBuf),
-    TableCreated(String),
-    TableExisted(String),
+    /// Each DynamoDB table, and whether this call created it.
+    Tables(Vec<(String, bool)>),
 }
 
 impl Store {
-    /// Opens the store the options name. `lookup` reads `USERS_TABLE` (the
-    /// process environment in the binaries, a map in tests).
+    /// Opens the store the options name. `lookup` reads `USERS_TABLE` and
+    /// `SESSIONS_TABLE` (the process environment in the binaries, a map in tests).
     pub async fn open(args: &StoreArgs, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, OpenError> {
         match args.store {
             StoreKind::Embedded => {
@@ -89,9 +91,13 @@ impl Store {
                 Ok(Self::Embedded(store))
             }
             StoreKind::Dynamodb => {
-                let table = users_table(lookup)?;
+                let (users, sessions) = (users_table(lookup)?, sessions_table(lookup)?);
                 let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-                Ok(Self::Dynamodb(DynamoUserStore::new(aws_sdk_dynamodb::Client::new(&sdk), table)))
+                let client = aws_sdk_dynamodb::Client::new(&sdk);
+                Ok(Self::Dynamodb {
+                    users: DynamoUserStore::new(client.clone(), users),
+                    sessions: DynamoSessionStore::new(client, sessions),
+                })
             }
         }
     }
@@ -99,31 +105,35 @@ impl Store {
     pub fn user_store(&self) -> Arc<dyn UserStore> {
         match self {
             Self::Embedded(store) => Arc::new(store.clone()),
-            Self::Dynamodb(store) => Arc::new(store.clone()),
+            Self::Dynamodb { users, .. } => Arc::new(users.clone()),
         }
     }
 
-    /// For messages: `embedded store .local/users.sqlite3` or `DynamoDB table users`.
+    pub fn session_store(&self) -> Arc<dyn SessionStore> {
+        match self {
+            Self::Embedded(store) => Arc::new(store.clone()),
+            Self::Dynamodb { sessions, .. } => Arc::new(sessions.clone()),
+        }
+    }
+
+    /// For messages: `embedded store .local/users.sqlite3` or `DynamoDB tables users, sessions`.
     pub fn describe(&self) -> String {
         match self {
             Self::Embedded(store) => format!("embedded store {}", store.path().display()),
-            Self::Dynamodb(store) => format!("DynamoDB table {}", store.table()),
+            Self::Dynamodb { users, sessions } => format!("DynamoDB tables {}, {}", users.table(), sessions.table()),
         }
     }
 
-    /// Creates the DynamoDB table if it is missing and waits until it is
-    /// active; nothing to do for the embedded store.
+    /// Creates the DynamoDB tables that are missing, as the deployment
+    /// defines them, and waits until they are active; nothing to do for the
+    /// embedded store.
     pub async fn init(&self) -> Result<Initialized, StoreError> {
         match self {
             Self::Embedded(store) => Ok(Initialized::Embedded(store.path().to_path_buf())),
-            Self::Dynamodb(store) => {
-                let table = store.table().to_string();
-                Ok(if store.ensure_table().await? {
-                    Initialized::TableCreated(table)
-                } else {
-                    Initialized::TableExisted(table)
-                })
-            }
+            Self::Dynamodb { users, sessions } => Ok(Initialized::Tables(vec![
+                (users.table().to_string(), users.ensure_table().await?),
+                (sessions.table().to_string(), sessions.ensure_table().await?),
+            ])),
         }
     }
 }

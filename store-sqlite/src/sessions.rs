@@ -112,8 +112,7 @@ impl SessionStore for SqliteUserStore {
     async fn list_sessions(&self, username: &str) -> Result<Vec<Session>, StoreError> {
         let username = username.to_string();
         self.call(move |connection| {
-            let sql =
-                format!("SELECT {COLUMNS} FROM sessions WHERE username = ?1 ORDER BY created_at_ms, session_id");
+            let sql = format!("SELECT {COLUMNS} FROM sessions WHERE username = ?1 ORDER BY created_at_ms, session_id");
             let mut statement = connection.prepare(&sql).map_err(unavailable)?;
             let rows = statement.query_map(params![username], row).map_err(unavailable)?;
             rows.map(|raw| read(raw.map_err(unavailable)?)).collect()

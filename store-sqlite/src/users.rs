@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use common::store::memory::apply_change;
-use common::store::{LockoutPolicy, LoginRecorded, LoginStore, Reservation, StoreError, UserChange, UserDirectory, lockout};
+use common::store::{
+    LockoutPolicy, LoginRecorded, LoginStore, Reservation, StoreError, UserChange, UserDirectory, lockout,
+};
 use common::user::{User, validate_role};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, Transaction, params};
 
@@ -208,4 +210,3 @@ impl LoginStore for SqliteUserStore {
         .await
     }
 }
-

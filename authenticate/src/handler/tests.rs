@@ -2,8 +2,9 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use common::clock::now_epoch_seconds;
 use common::password::PasswordHasher;
-use common::store::memory::MemoryUserStore;
+use common::store::memory::{MemorySessionStore, MemoryUserStore};
 use common::store::unavailable::UnavailableStore;
 use common::store::{LockoutPolicy, UserDirectory};
 use common::testing::Tokens;
@@ -27,6 +28,7 @@ fn config() -> AuthenticateConfig {
         issuer: tokens().issuer_config(),
         cors_allow_origin: "*".into(),
         lockout: LockoutPolicy { max_attempts: 5, lockout_secs: 900 },
+        refresh_ttl: std::time::Duration::from_secs(30 * 86_400),
     }
 }
 
@@ -46,7 +48,12 @@ async fn store_with_users() -> Arc<MemoryUserStore> {
 }
 
 async fn app() -> Authenticate {
-    Authenticate::new(&config(), store_with_users().await, PasswordHasher::owasp()).unwrap()
+    Authenticate::new(
+        &config(),
+        Stores::new(store_with_users().await, Arc::new(MemorySessionStore::new())),
+        PasswordHasher::owasp(),
+    )
+    .unwrap()
 }
 
 fn get(authorization: Option<&str>) -> Request {
@@ -222,7 +229,12 @@ async fn disabled_user_with_the_right_password_is_403() {
 
 #[tokio::test]
 async fn store_failure_is_503_and_issues_no_token() {
-    let app = Authenticate::new(&config(), Arc::new(UnavailableStore), PasswordHasher::owasp()).unwrap();
+    let app = Authenticate::new(
+        &config(),
+        Stores::new(Arc::new(UnavailableStore), Arc::new(MemorySessionStore::new())),
+        PasswordHasher::owasp(),
+    )
+    .unwrap();
     let response = app.handle(get(Some(&basic("alice", PASSWORD)))).await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body_json(&response), json!({"error": "temporarily_unavailable"}));
@@ -232,7 +244,9 @@ async fn store_failure_is_503_and_issues_no_token() {
 async fn corrupt_stored_hash_is_a_500_without_details() {
     let store = Arc::new(MemoryUserStore::new());
     store.create_user(&common::testing::user("erin", "not-a-phc-string", &[])).await.unwrap();
-    let app = Authenticate::new(&config(), store, PasswordHasher::owasp()).unwrap();
+    let app =
+        Authenticate::new(&config(), Stores::new(store, Arc::new(MemorySessionStore::new())), PasswordHasher::owasp())
+            .unwrap();
     let response = app.handle(get(Some(&basic("erin", PASSWORD)))).await.unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(body_json(&response), json!({"error": "server_error"}));
@@ -242,7 +256,12 @@ async fn corrupt_stored_hash_is_a_500_without_details() {
 async fn cors_origin_is_configurable_on_every_answer() {
     let mut config = config();
     config.cors_allow_origin = "https://app.example.com".into();
-    let app = Authenticate::new(&config, store_with_users().await, PasswordHasher::owasp()).unwrap();
+    let app = Authenticate::new(
+        &config,
+        Stores::new(store_with_users().await, Arc::new(MemorySessionStore::new())),
+        PasswordHasher::owasp(),
+    )
+    .unwrap();
     for request in [get(Some(&basic("alice", PASSWORD))), get(None), get(Some("Basic !!"))] {
         let response = app.handle(request).await.unwrap();
         assert_eq!(response.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], "https://app.example.com");
@@ -311,11 +330,20 @@ mod lockout_and_rehash {
         }
     }
 
+    /// The observed store for logins; a refresh's reads and the sessions in memory.
+    fn observed_stores(store: &Arc<Observed>) -> Stores {
+        Stores {
+            logins: store.clone(),
+            users: Arc::new(MemoryUserStore::new()),
+            sessions: Arc::new(MemorySessionStore::new()),
+        }
+    }
+
     async fn observed(failing: Option<&'static str>) -> (Arc<Observed>, Authenticate) {
         let store = Arc::new(Observed { failing, ..Default::default() });
         let user = common::testing::user("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), &[]);
         store.inner.create_user(&user).await.unwrap();
-        let app = Authenticate::new(&config(), store.clone(), PasswordHasher::owasp()).unwrap();
+        let app = Authenticate::new(&config(), observed_stores(&store), PasswordHasher::owasp()).unwrap();
         (store, app)
     }
 
@@ -357,7 +385,12 @@ mod lockout_and_rehash {
         let mut user = common::testing::user("alice", PasswordHasher::owasp().hash(PASSWORD).unwrap(), &[]);
         user.locked_until = Some(now_epoch_seconds() - 1);
         store.create_user(&user).await.unwrap();
-        let app = Authenticate::new(&config(), store, PasswordHasher::owasp()).unwrap();
+        let app = Authenticate::new(
+            &config(),
+            Stores::new(store, Arc::new(MemorySessionStore::new())),
+            PasswordHasher::owasp(),
+        )
+        .unwrap();
         assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::OK);
     }
 
@@ -469,7 +502,12 @@ mod lockout_and_rehash {
             .unwrap();
         let mut config = config();
         config.lockout = LockoutPolicy { max_attempts: 1, lockout_secs: 60 };
-        let app = Authenticate::new(&config, store, PasswordHasher::owasp()).unwrap();
+        let app = Authenticate::new(
+            &config,
+            Stores::new(store, Arc::new(MemorySessionStore::new())),
+            PasswordHasher::owasp(),
+        )
+        .unwrap();
         assert_eq!(status(&app, "wrong").await.status(), StatusCode::UNAUTHORIZED);
         let locked = status(&app, PASSWORD).await;
         assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -482,7 +520,12 @@ mod lockout_and_rehash {
         let weak = PasswordHasher::with_params(Params::new(8 * 1024, 1, 1, None).unwrap());
         let old_hash = weak.hash(PASSWORD).unwrap();
         store.create_user(&common::testing::user("alice", old_hash.clone(), &[])).await.unwrap();
-        let app = Authenticate::new(&config(), store.clone(), PasswordHasher::owasp()).unwrap();
+        let app = Authenticate::new(
+            &config(),
+            Stores::new(store.clone(), Arc::new(MemorySessionStore::new())),
+            PasswordHasher::owasp(),
+        )
+        .unwrap();
         assert_eq!(status(&app, PASSWORD).await.status(), StatusCode::OK);
         let new_hash = store.get_user("alice").await.unwrap().unwrap().password_hash;
         assert_ne!(new_hash, old_hash);

@@ -18,6 +18,7 @@ pub fn authenticate_config(max_attempts: u32) -> AuthenticateConfig {
         issuer: Tokens::with_secret("0123456789abcdef0123456789abcdef").issuer_config(),
         cors_allow_origin: "*".into(),
         lockout: LockoutPolicy { max_attempts, lockout_secs: 900 },
+        refresh_ttl: std::time::Duration::from_secs(30 * 86_400),
     }
 }
 

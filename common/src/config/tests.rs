@@ -12,7 +12,7 @@ fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
 #[test]
 fn defaults() {
     let issuer = issuer_config(&env(&[(JWT_SECRET, SECRET)])).unwrap();
-    assert_eq!(issuer.ttl, Duration::from_secs(3600));
+    assert_eq!(issuer.ttl, Duration::from_secs(900));
     assert_eq!(issuer.key.kid, "default");
     assert_eq!(issuer.key.secret.expose(), SECRET.as_bytes());
     assert_eq!(issuer.names, TokenAudience { issuer: "authenticate".into(), audience: "api".into() });

@@ -254,7 +254,7 @@ pub async fn run_sessions(store: &dyn super::SessionStore) {
     assert!(!store.rotate_session(&first, "lost-the-race").await.unwrap(), "the token changed meanwhile");
     let rotated = store.get_session(&first.session_id).await.unwrap().unwrap();
     assert_eq!(rotated.token_hash, second_hash);
-    assert_eq!(rotated.spent, [first.token_hash.clone()]);
+    assert_eq!(rotated.spent, std::slice::from_ref(&first.token_hash));
     assert_eq!((rotated.created_at_ms, rotated.expires_at), (first.created_at_ms, first.expires_at), "same life span");
 
     // Many rotations keep only the newest spent hashes.

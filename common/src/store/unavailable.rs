@@ -47,3 +47,25 @@ impl LoginStore for UnavailableStore {
         down()
     }
 }
+
+#[async_trait]
+impl super::SessionStore for UnavailableStore {
+    async fn create_session(&self, _: &crate::session::Session) -> Result<(), StoreError> {
+        down()
+    }
+    async fn get_session(&self, _: &str) -> Result<Option<crate::session::Session>, StoreError> {
+        down()
+    }
+    async fn rotate_session(&self, _: &crate::session::Session, _: &str) -> Result<bool, StoreError> {
+        down()
+    }
+    async fn revoke_session(&self, _: &str) -> Result<(), StoreError> {
+        down()
+    }
+    async fn list_sessions(&self, _: &str) -> Result<Vec<crate::session::Session>, StoreError> {
+        down()
+    }
+    async fn delete_sessions(&self, _: &str) -> Result<usize, StoreError> {
+        down()
+    }
+}

@@ -65,7 +65,7 @@ pub struct Options {
     pub routes: Option<RouteTable>,
     pub authorizer: Option<Arc<dyn TokenAuthorizer>>,
     pub authorizer_ttl: Option<u64>,
-    /// The DynamoDB store of this table instead of the embedded one.
+    /// The DynamoDB store of this users table (and `<table>-sessions`) instead of the embedded one.
     pub dynamodb_table: Option<String>,
     pub limits: ServerLimits,
 }
@@ -86,6 +86,7 @@ fn environment(options: &Options) -> HashMap<String, String> {
     let mut env: HashMap<String, String> = HashMap::from([("JWT_SECRET".into(), SECRET.into())]);
     if let Some(table) = &options.dynamodb_table {
         env.insert("USERS_TABLE".into(), table.clone());
+        env.insert("SESSIONS_TABLE".into(), format!("{table}-sessions"));
     }
     for (name, value) in &options.env {
         env.insert(name.to_string(), value.clone());
@@ -104,7 +105,7 @@ impl Harness {
         };
         let store = Store::open(&args, &lookup).await.unwrap();
         let clock = Arc::new(ManualClock::starting_now());
-        let mut builder = GatewayBuilder::new(&lookup, store.user_store())
+        let mut builder = GatewayBuilder::new(&lookup, store.user_store(), store.session_store())
             .clock(clock.clone())
             .authorizer_ttl(options.authorizer_ttl);
         if let Some(routes) = options.routes {
