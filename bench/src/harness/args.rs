@@ -6,7 +6,8 @@ pub const USAGE: &str = "usage: harness [--bin-dir target/release] [--invocation
                [--dynamodb http://127.0.0.1:PORT] [--logins 100] [--only name,name]
                [--pin split|same|none] [--variant name=dir ...] [--env KEY=VALUE ...]
        harness criterion-table [target/criterion]
-functions: raw-echo, noop, check-token, check-token-unauthorized, hello, authenticate (with --dynamodb)";
+functions: raw-echo, noop, check-token, check-token-unauthorized, hello,
+           authenticate, authenticate-wrong-password, authenticate-unknown-user (with --dynamodb)";
 
 pub struct Args {
     pub bin_dir: PathBuf,

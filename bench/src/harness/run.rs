@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 use common::password::PasswordHasher;
 
 use super::args::{Args, Pin};
-use super::login::{LoginFloors, prepare_table};
+use super::login::{Floors, LoginFloors, prepare_table};
 use super::report::{report, variant_report};
-use super::scenarios::scenarios;
+use super::scenarios::{scenarios, warm_up};
 use crate::affinity;
 use crate::dynamodb::LocalDynamoDb;
 use crate::runtime_api::{FunctionProcess, Memory, RuntimeApi};
@@ -23,23 +23,18 @@ pub(crate) struct Measured {
     pub(crate) peak_rss_kib: Option<u64>,
     pub(crate) memory: Option<Memory>,
     pub(crate) log_bytes: u64,
-    /// For authenticate: the in-harness floors measured between its batches.
-    pub(crate) argon2: Vec<Duration>,
-    pub(crate) get_item: Vec<Duration>,
+    /// For a login: its floors, measured between its batches.
+    pub(crate) floors: Floors,
 }
 
 /// Runs every scenario the arguments select and prints the report.
 pub fn run(args: &Args) -> Result<(), String> {
     let hasher = PasswordHasher::owasp();
-    let dynamodb = match &args.dynamodb {
-        Some(url) => {
-            let db = LocalDynamoDb::new(url)?;
-            let table = prepare_table(&db, &hasher)?;
-            Some((db, table))
-        }
+    let table = match &args.dynamodb {
+        Some(url) => Some(prepare_table(&LocalDynamoDb::new(url)?, &hasher, args)?),
         None => None,
     };
-    let mut list = scenarios(args, dynamodb.as_ref())?;
+    let mut list = scenarios(args, table.as_ref())?;
     let placement = place(args.pin)?;
     for s in &mut list {
         s.spec.cpus = placement.function.clone();
@@ -79,9 +74,9 @@ pub fn run(args: &Args) -> Result<(), String> {
 
     // Warm: every function stays up; interleaved rounds of invocations.
     eprintln!("harness: warm invocations in {} rounds", args.rounds);
-    let floors = match (&dynamodb, &args.dynamodb) {
-        (Some((_, table)), Some(url)) if list.iter().any(|s| s.name == "authenticate") => {
-            Some(LoginFloors::start(hasher.clone(), url.clone(), table.clone(), placement.function.clone())?)
+    let floors = match (&table, &args.dynamodb) {
+        (Some(table), Some(url)) if list.iter().any(|s| s.login.is_some()) => {
+            Some(LoginFloors::start(hasher.clone(), url.clone(), table, placement.function.clone())?)
         }
         _ => None,
     };
@@ -90,7 +85,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut sent = vec![0usize; list.len()];
     // Warm-up, not recorded: first-use allocations, page faults, branch predictors.
     for (i, s) in list.iter().enumerate() {
-        for _ in 0..(s.invocations / 10).clamp(1, 200) {
+        for _ in 0..warm_up(s.invocations) {
             let invocation = processes[i].invoke(&apis[i], &next_id(), &(s.event)(sent[i]))?;
             (s.check)(sent[i], &invocation.outcome).map_err(|e| format!("{}: wrong answer: {e}", s.name))?;
             sent[i] += 1;
@@ -110,13 +105,11 @@ pub fn run(args: &Args) -> Result<(), String> {
                 results[i].cpu += after.saturating_sub(before);
                 results[i].cpu_invocations += batch;
             }
-            if s.name == "authenticate" {
-                // The floors of a login, measured between its batches on the
+            if s.login.is_some() {
+                // The floors of a login, measured beside its batches on the
                 // function's CPU (where the login's argon2 ran).
                 let floors = floors.as_ref().ok_or("authenticate without DynamoDB")?;
-                let (argon2, get_item) = floors.measure(batch)?;
-                results[i].argon2.extend(argon2);
-                results[i].get_item.extend(get_item);
+                results[i].floors.extend(floors.measure(batch)?);
             }
         }
     }

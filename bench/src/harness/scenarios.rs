@@ -4,20 +4,18 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::clock::now_epoch_seconds;
-use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
-use common::token::{Subject, TokenIssuer, TokenVerifier};
+use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience};
+use common::token::{Subject, TokenIssuer};
 use serde_json::{Value, json};
 
 use super::args::Args;
-use super::login::{LOGIN_USER_ID, db_host};
-use crate::dynamodb::LocalDynamoDb;
+use super::login::{self, Login, LoginTable};
 use crate::runtime_api::{FunctionSpec, Outcome};
 
 const SECRET: &str = "bench-secret-0123456789abcdef0123456789abcdef";
 const METHOD_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/hello";
 const STAGE_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/*/*";
 const HELLO_EVENT: &str = include_str!("../../../events/hello.json");
-const LOGIN_EVENT: &str = include_str!("../../../events/authenticate-post.json");
 /// Distinct tokens sent round-robin, as API Gateway's cache would let through.
 const TOKENS: usize = 64;
 
@@ -34,25 +32,33 @@ pub(crate) struct Scenario {
     pub(crate) invocations: usize,
     pub(crate) event: EventFn,
     pub(crate) check: CheckFn,
+    /// For authenticate: which login, so the run times its floors beside it.
+    pub(crate) login: Option<Login>,
 }
 
-fn secret_env() -> Vec<(String, String)> {
+/// Invocations before the measured ones, not recorded: first-use
+/// allocations, page faults, branch predictors.
+pub(crate) fn warm_up(invocations: usize) -> usize {
+    (invocations / 10).clamp(1, 200)
+}
+
+pub(crate) fn secret_env() -> Vec<(String, String)> {
     vec![("JWT_SECRET".into(), SECRET.into())]
 }
 
-fn names() -> TokenAudience {
+pub(crate) fn names() -> TokenAudience {
     TokenAudience { issuer: "authenticate".into(), audience: "api".into() }
 }
 
-fn key() -> KeyMaterial {
+pub(crate) fn key() -> KeyMaterial {
     KeyMaterial { kid: "default".into(), secret: Secret::new(SECRET.as_bytes().to_vec()) }
 }
 
-fn spec(bin_dir: &Path, name: &str, env: Vec<(String, String)>) -> FunctionSpec {
+pub(crate) fn spec(bin_dir: &Path, name: &str, env: Vec<(String, String)>) -> FunctionSpec {
     FunctionSpec { name: name.into(), exe: bin_dir.join(name), env, cpus: None, keep_output: false }
 }
 
-fn json_of(outcome: &Outcome) -> Result<Value, String> {
+pub(crate) fn json_of(outcome: &Outcome) -> Result<Value, String> {
     match outcome {
         Outcome::Response(body) => serde_json::from_slice(body).map_err(|e| format!("response is not JSON: {e}")),
         Outcome::Error { error_type, body } => {
@@ -65,9 +71,9 @@ pub(crate) fn expect(what: &str, got: &Value, want: &Value) -> Result<(), String
     if got == want { Ok(()) } else { Err(format!("{what}: expected {want}, got {got}")) }
 }
 
-pub(crate) fn scenarios(args: &Args, dynamodb: Option<&(LocalDynamoDb, String)>) -> Result<Vec<Scenario>, String> {
+pub(crate) fn scenarios(args: &Args, table: Option<&LoginTable>) -> Result<Vec<Scenario>, String> {
     if args.variants.is_empty() {
-        return scenarios_in(args, &args.bin_dir, dynamodb);
+        return scenarios_in(args, &args.bin_dir, table);
     }
     let mut all = Vec::new();
     for (variant, dir) in &args.variants {
@@ -79,11 +85,7 @@ pub(crate) fn scenarios(args: &Args, dynamodb: Option<&(LocalDynamoDb, String)>)
     Ok(all)
 }
 
-fn scenarios_in(
-    args: &Args,
-    bin_dir: &Path,
-    dynamodb: Option<&(LocalDynamoDb, String)>,
-) -> Result<Vec<Scenario>, String> {
+fn scenarios_in(args: &Args, bin_dir: &Path, table: Option<&LoginTable>) -> Result<Vec<Scenario>, String> {
     let issuer = TokenIssuer::new(&IssuerConfig { key: key(), ttl: Duration::from_secs(6 * 3600), names: names() })
         .map_err(|e| e.to_string())?;
     let now = now_epoch_seconds();
@@ -134,6 +136,7 @@ fn scenarios_in(
         variant: String::new(),
         event,
         check,
+        login: None,
     });
     let (event, check) = echo(valid_events.clone());
     list.push(Scenario {
@@ -144,6 +147,7 @@ fn scenarios_in(
         variant: String::new(),
         event,
         check,
+        login: None,
     });
 
     let valid = valid_events.clone();
@@ -168,6 +172,7 @@ fn scenarios_in(
             expect("context.username", &answer["context"]["username"], &json!(name))?;
             expect("context.roles", &answer["context"]["roles"], &json!("admin,dev"))
         }),
+        login: None,
     });
     list.push(Scenario {
         name: "check-token-unauthorized",
@@ -185,6 +190,7 @@ fn scenarios_in(
             }
             Outcome::Response(body) => Err(format!("expected Unauthorized, got {}", String::from_utf8_lossy(body))),
         }),
+        login: None,
     });
 
     let hello: Value = serde_json::from_str(HELLO_EVENT).map_err(|e| e.to_string())?;
@@ -209,41 +215,11 @@ fn scenarios_in(
                 .map_err(|e| format!("body is not JSON: {e}"))?;
             expect("body", &body, &greeting)
         }),
+        login: None,
     });
 
-    if let Some((_, table)) = dynamodb {
-        let mut env = secret_env();
-        env.extend([
-            ("USERS_TABLE".to_string(), table.clone()),
-            ("AWS_ENDPOINT_URL_DYNAMODB".to_string(), format!("http://{}", db_host(args))),
-            ("AWS_ACCESS_KEY_ID".to_string(), "testing".to_string()),
-            ("AWS_SECRET_ACCESS_KEY".to_string(), "testing".to_string()),
-        ]);
-        let verifier = TokenVerifier::new(&VerifierConfig {
-            current: key(),
-            previous: vec![],
-            names: names(),
-            leeway: Duration::from_secs(30),
-        })
-        .map_err(|e| e.to_string())?;
-        list.push(Scenario {
-            name: "authenticate",
-            label: "authenticate, login (DynamoDB on moto)",
-            spec: spec(bin_dir, "authenticate", env),
-            invocations: args.logins,
-            variant: String::new(),
-            event: Box::new(|_| LOGIN_EVENT.as_bytes().to_vec()),
-            check: Box::new(move |_, outcome| {
-                let answer = json_of(outcome)?;
-                expect("statusCode", &answer["statusCode"], &json!(200))?;
-                let body: Value = serde_json::from_str(answer["body"].as_str().ok_or("no body")?)
-                    .map_err(|e| format!("body is not JSON: {e}"))?;
-                expect("expires_in", &body["expires_in"], &json!(3600))?;
-                let token = body["access_token"].as_str().ok_or("no access_token")?;
-                let claims = verifier.verify(token, now_epoch_seconds()).map_err(|e| format!("issued token: {e}"))?;
-                expect("sub", &json!(claims.sub), &json!(LOGIN_USER_ID))
-            }),
-        });
+    if let Some(table) = table {
+        list.extend(login::scenarios(args, bin_dir, table)?);
     }
     if let Some(only) = &args.only {
         list.retain(|s| only.iter().any(|o| o == s.name));
