@@ -66,13 +66,17 @@ pub(crate) struct LoginTable {
     wrong_password_users: usize,
 }
 
-pub(crate) fn db_host(args: &Args) -> String {
+fn db_host(args: &Args) -> String {
     args.dynamodb.as_deref().unwrap_or_default().trim_start_matches("http://").trim_end_matches('/').to_string()
 }
 
 /// Users enough for `attempts` wrong passwords without filling any one's limit.
 fn wrong_password_users(attempts: usize) -> usize {
     attempts.div_ceil(MAX_ATTEMPTS - 1).max(1)
+}
+
+fn wrong_password_username(k: usize) -> String {
+    format!("wrong-password-{k}")
 }
 
 /// The user the `n`th wrong password goes to.
@@ -116,7 +120,7 @@ pub(crate) fn prepare_table(db: &LocalDynamoDb, hasher: &PasswordHasher, args: &
             .into_iter()
             .chain(
                 (0..table.wrong_password_users)
-                    .map(|k| (format!("wrong-password-{k}"), format!("00000000-0000-4000-9000-{k:012}"))),
+                    .map(|k| (wrong_password_username(k), format!("00000000-0000-4000-9000-{k:012}"))),
             );
     for (username, user_id) in users {
         db.call("PutItem", &json!({"TableName": table.name, "Item": user_item(&username, &user_id, &hash)}))?;
@@ -159,7 +163,7 @@ pub(crate) fn scenarios(args: &Args, bin_dir: &Path, table: &LoginTable) -> Resu
     })
     .map_err(|e| e.to_string())?;
     let wrong: Vec<Vec<u8>> = (0..table.wrong_password_users)
-        .map(|k| event(&format!("wrong-password-{k}"), WRONG_PASSWORD))
+        .map(|k| event(&wrong_password_username(k), WRONG_PASSWORD))
         .collect::<Result<_, _>>()?;
     // Counted here rather than taken from the index the run passes, which
     // restarts at 0 for every cold start.

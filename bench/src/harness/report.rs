@@ -16,6 +16,8 @@ fn rss(kib: Option<u64>) -> String {
     kib.map_or("n/a".into(), |k| format!("{:.2} MiB", k as f64 / 1024.0))
 }
 
+/// The tables of one run: each function against the no-op, then the logins
+/// against their floors and the targets.
 pub(crate) fn report(args: &Args, list: &[Scenario], results: &[Measured]) {
     let noop = list.iter().position(|s| s.name == "noop");
     let noop_p50 = noop.and_then(|n| Summary::of(&results[n].warm)).map(|s| s.p50);
