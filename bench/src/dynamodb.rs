@@ -1,6 +1,9 @@
 //! A bare DynamoDB JSON client for a local, unauthenticated endpoint (moto):
-//! enough to create the benchmark's table and user, and to time one `GetItem`
-//! round trip as the floor of a login's store access.
+//! enough to create the benchmark's table and users, and to time a login's
+//! conditional `UpdateItem`s as the floor of its store access.
+//!
+//! Each call opens a fresh connection: moto answers every request with
+//! `Connection: close`, so the SDK in the function cannot reuse one either.
 
 use std::io::BufReader;
 use std::net::TcpStream;
@@ -23,8 +26,17 @@ impl LocalDynamoDb {
         Ok(Self { host_port: host_port.to_string() })
     }
 
-    /// One operation on a fresh connection, as `DynamoDB_20120810.<operation>`.
+    /// One operation that must succeed, as `DynamoDB_20120810.<operation>`.
     pub fn call(&self, operation: &str, input: &Value) -> Result<Value, String> {
+        match self.call_status(operation, input)? {
+            (200, value) => Ok(value),
+            (status, value) => Err(format!("{operation}: status {status}: {value}")),
+        }
+    }
+
+    /// One operation, with the status, for the refusals a caller expects (a
+    /// failed condition is a 400 whose body says why).
+    pub fn call_status(&self, operation: &str, input: &Value) -> Result<(u16, Value), String> {
         let stream = TcpStream::connect(&self.host_port).map_err(|e| format!("{}: {e}", self.host_port))?;
         let _ = stream.set_nodelay(true);
         let target = format!("DynamoDB_20120810.{operation}");
@@ -50,9 +62,8 @@ impl LocalDynamoDb {
             .map_err(|e| format!("{operation}: {e}"))?
             .ok_or_else(|| format!("{operation}: connection closed"))?;
         let value: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-        match response.status() {
-            Some(200) => Ok(value),
-            status => Err(format!("{operation}: status {status:?}: {value}")),
-        }
+        let status =
+            response.status().ok_or_else(|| format!("{operation}: bad status line {:?}", response.start_line))?;
+        Ok((status, value))
     }
 }

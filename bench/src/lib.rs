@@ -3,6 +3,7 @@
 
 pub mod affinity;
 pub mod dynamodb;
+pub mod harness;
 pub mod http;
 pub mod runtime_api;
 pub mod stats;
