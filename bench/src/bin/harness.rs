@@ -8,26 +8,19 @@
 //! harness criterion-table [target/criterion]
 //! ```
 
-use std::path::Path;
-
 use bench::harness::{args, report, run};
 
 fn main() {
     let mut args = std::env::args().skip(1).peekable();
     if args.peek().map(String::as_str) == Some("criterion-table") {
-        args.next();
-        let dir = args.next().unwrap_or_else(|| "target/criterion".into());
-        return report::criterion_table(Path::new(&dir));
+        let dir = args.nth(1).unwrap_or_else(|| "target/criterion".into());
+        return report::criterion_table(std::path::Path::new(&dir));
     }
-    let args = match args::parse_args(args) {
-        Ok(args) => args,
-        Err(err) => {
-            eprintln!("harness: {err}");
-            std::process::exit(2);
-        }
+    let (message, code) = match args::parse_args(args).map(|args| run::run(&args)) {
+        Ok(Ok(())) => return,
+        Ok(Err(err)) => (format!("FAILED: {err}"), 1),
+        Err(err) => (err, 2),
     };
-    if let Err(err) = run::run(&args) {
-        eprintln!("harness: FAILED: {err}");
-        std::process::exit(1);
-    }
+    eprintln!("harness: {message}");
+    std::process::exit(code);
 }

@@ -1,13 +1,15 @@
-//! The logins: their table and users, the three scenarios (right password,
-//! wrong password, unknown user), and the floors each one is compared with.
+//! The logins: their tables and users, the scenarios (right password, wrong
+//! password, unknown user; the refresh is in `refresh.rs`), and the floors
+//! each one is compared with.
 //!
 //! A login (`authenticate/src/login.rs`) reserves an attempt with one
 //! conditional `UpdateItem` that also returns the user, verifies the password
-//! with argon2id, and after the right password resets the counter with a
-//! second conditional `UpdateItem`. A wrong password that leaves the limit
+//! with argon2id, after the right password resets the counter with a second
+//! conditional `UpdateItem` and starts a session with a conditional `PutItem`
+//! (`authenticate/src/sessions.rs`). A wrong password that leaves the limit
 //! unfilled writes nothing more; an unknown user's reservation fails its
 //! condition (nothing written) and a dummy argon2id verify follows. The floors
-//! are those steps done directly: argon2id in the harness, the `UpdateItem`s
+//! are those steps done directly: argon2id in the harness, the store calls
 //! as bare HTTP with the store's own expressions.
 
 use std::cell::Cell;
@@ -22,6 +24,7 @@ use common::token::TokenVerifier;
 use serde_json::{Value, json};
 
 use super::args::Args;
+use super::refresh;
 use super::scenarios::{Scenario, expect, json_of, key, names, secret_env, spec, warm_up};
 use crate::affinity;
 use crate::dynamodb::LocalDynamoDb;
@@ -31,9 +34,10 @@ const LOGIN_EVENT: &str = include_str!("../../../events/authenticate-post.json")
 /// The user and password in `LOGIN_EVENT`.
 const USER: &str = "alice";
 const PASSWORD: &str = "correct horse battery staple";
-const USER_ID: &str = "8d2f3c1e-1111-4a4a-9b9b-0000000000b1";
+pub(crate) const USER_ID: &str = "8d2f3c1e-1111-4a4a-9b9b-0000000000b1";
 /// The floors' own user: their writes never meet a login's on the same item.
 const FLOOR_USER: &str = "floor";
+const FLOOR_USER_ID: &str = "8d2f3c1e-1111-4a4a-9b9b-0000000000f1";
 const UNKNOWN_USER: &str = "nobody";
 const WRONG_PASSWORD: &str = "not the password";
 /// `LOGIN_MAX_ATTEMPTS` of the login functions (the default today). Each
@@ -59,11 +63,16 @@ pub(crate) enum Login {
     WrongPassword,
     /// 401: refused reservation, dummy argon2id.
     UnknownUser,
+    /// 200 with a new token pair: session and user read, rotation.
+    Refresh,
 }
 
 pub(crate) struct LoginTable {
     name: String,
+    sessions: String,
     wrong_password_users: usize,
+    /// The first token of the session the refresh scenario continues.
+    refresh_token: common::session::RefreshToken,
 }
 
 fn db_host(args: &Args) -> String {
@@ -101,10 +110,20 @@ fn user_item(username: &str, user_id: &str, hash: &str) -> Value {
 /// A fresh table holding the login event's user, the floors' user and the
 /// wrong-password users (none for the unknown user).
 pub(crate) fn prepare_table(db: &LocalDynamoDb, hasher: &PasswordHasher, args: &Args) -> Result<LoginTable, String> {
+    let (refresh_token, session) = refresh::first_session(USER);
     let table = LoginTable {
         name: format!("bench-users-{}", std::process::id()),
+        sessions: format!("bench-sessions-{}", std::process::id()),
         wrong_password_users: wrong_password_users(args.cold + warm_up(args.logins) + args.logins),
+        refresh_token,
     };
+    create_sessions_table(db, &table.sessions)?;
+    for item in [
+        session,
+        refresh::session_item(&refresh::floor_session_id(), FLOOR_USER, FLOOR_USER_ID, refresh::FLOOR_FIRST_HASH),
+    ] {
+        db.call("PutItem", &json!({"TableName": table.sessions, "Item": item}))?;
+    }
     db.call(
         "CreateTable",
         &json!({
@@ -115,17 +134,39 @@ pub(crate) fn prepare_table(db: &LocalDynamoDb, hasher: &PasswordHasher, args: &
         }),
     )?;
     let hash = hasher.hash(PASSWORD).map_err(|e| e.to_string())?;
-    let users =
-        [(USER.to_string(), USER_ID.to_string()), (FLOOR_USER.into(), "8d2f3c1e-1111-4a4a-9b9b-0000000000f1".into())]
-            .into_iter()
-            .chain(
-                (0..table.wrong_password_users)
-                    .map(|k| (wrong_password_username(k), format!("00000000-0000-4000-9000-{k:012}"))),
-            );
+    let users = [(USER.to_string(), USER_ID.to_string()), (FLOOR_USER.into(), FLOOR_USER_ID.into())].into_iter().chain(
+        (0..table.wrong_password_users)
+            .map(|k| (wrong_password_username(k), format!("00000000-0000-4000-9000-{k:012}"))),
+    );
     for (username, user_id) in users {
         db.call("PutItem", &json!({"TableName": table.name, "Item": user_item(&username, &user_id, &hash)}))?;
     }
     Ok(table)
+}
+
+/// As `DynamoSessionStore::ensure_table` and the deployment create it: the
+/// index is written on every session write, so the floor pays for it too.
+fn create_sessions_table(db: &LocalDynamoDb, name: &str) -> Result<(), String> {
+    let key = |name: &str, kind: &str| json!({"AttributeName": name, "KeyType": kind});
+    db.call(
+        "CreateTable",
+        &json!({
+            "TableName": name,
+            "KeySchema": [key("session_id", "HASH")],
+            "AttributeDefinitions": [
+                {"AttributeName": "session_id", "AttributeType": "S"},
+                {"AttributeName": "username", "AttributeType": "S"},
+                {"AttributeName": "created_at_ms", "AttributeType": "N"},
+            ],
+            "GlobalSecondaryIndexes": [{
+                "IndexName": "by-user",
+                "KeySchema": [key("username", "HASH"), key("created_at_ms", "RANGE")],
+                "Projection": {"ProjectionType": "ALL"},
+            }],
+            "BillingMode": "PAY_PER_REQUEST",
+        }),
+    )?;
+    Ok(())
 }
 
 fn event(username: &str, password: &str) -> Result<Vec<u8>, String> {
@@ -150,18 +191,22 @@ pub(crate) fn scenarios(args: &Args, bin_dir: &Path, table: &LoginTable) -> Resu
     let mut env = secret_env();
     env.extend([
         ("USERS_TABLE".to_string(), table.name.clone()),
+        ("SESSIONS_TABLE".to_string(), table.sessions.clone()),
         ("AWS_ENDPOINT_URL_DYNAMODB".to_string(), format!("http://{}", db_host(args))),
         ("AWS_ACCESS_KEY_ID".to_string(), "testing".to_string()),
         ("AWS_SECRET_ACCESS_KEY".to_string(), "testing".to_string()),
         ("LOGIN_MAX_ATTEMPTS".to_string(), MAX_ATTEMPTS.to_string()),
     ]);
-    let verifier = TokenVerifier::new(&VerifierConfig {
-        current: key(),
-        previous: vec![],
-        names: names(),
-        leeway: Duration::from_secs(30),
-    })
-    .map_err(|e| e.to_string())?;
+    let verifier = || {
+        TokenVerifier::new(&VerifierConfig {
+            current: key(),
+            previous: vec![],
+            names: names(),
+            leeway: Duration::from_secs(30),
+        })
+        .map_err(|e| e.to_string())
+    };
+    let (login_verifier, refresh_verifier) = (verifier()?, verifier()?);
     let wrong: Vec<Vec<u8>> = (0..table.wrong_password_users)
         .map(|k| event(&wrong_password_username(k), WRONG_PASSWORD))
         .collect::<Result<_, _>>()?;
@@ -181,9 +226,11 @@ pub(crate) fn scenarios(args: &Args, bin_dir: &Path, table: &LoginTable) -> Resu
                 let answer = json_of(outcome)?;
                 expect("statusCode", &answer["statusCode"], &json!(200))?;
                 let body = body_of(&answer)?;
-                expect("expires_in", &body["expires_in"], &json!(3600))?;
+                expect("expires_in", &body["expires_in"], &json!(900))?;
+                body["refresh_token"].as_str().ok_or("no refresh_token")?;
                 let token = body["access_token"].as_str().ok_or("no access_token")?;
-                let claims = verifier.verify(token, now_epoch_seconds()).map_err(|e| format!("issued token: {e}"))?;
+                let claims =
+                    login_verifier.verify(token, now_epoch_seconds()).map_err(|e| format!("issued token: {e}"))?;
                 expect("sub", &json!(claims.sub), &json!(USER_ID))
             }),
             login: Some(Login::Success),
@@ -204,13 +251,14 @@ pub(crate) fn scenarios(args: &Args, bin_dir: &Path, table: &LoginTable) -> Resu
         Scenario {
             name: "authenticate-unknown-user",
             label: "authenticate, unknown user → 401",
-            spec: spec(bin_dir, "authenticate", env),
+            spec: spec(bin_dir, "authenticate", env.clone()),
             invocations: args.logins,
             variant: String::new(),
             event: Box::new(move |_| unknown.clone()),
             check: Box::new(|_, outcome| invalid_credentials(outcome)),
             login: Some(Login::UnknownUser),
         },
+        refresh::scenario(args, bin_dir, env, table.refresh_token.clone(), refresh_verifier),
     ])
 }
 
@@ -254,6 +302,12 @@ pub(crate) struct Floors {
     pub(crate) reset: Vec<Duration>,
     /// An unknown user's reservation: the condition fails, nothing is written.
     pub(crate) refused: Vec<Duration>,
+    /// A new session's conditional `PutItem`, after a right password.
+    pub(crate) session: Vec<Duration>,
+    /// A refresh's reads and its rotation (`refresh.rs`).
+    pub(crate) get_session: Vec<Duration>,
+    pub(crate) get_user: Vec<Duration>,
+    pub(crate) rotate: Vec<Duration>,
 }
 
 impl Floors {
@@ -262,11 +316,40 @@ impl Floors {
         self.reserve.extend(other.reserve);
         self.reset.extend(other.reset);
         self.refused.extend(other.refused);
+        self.session.extend(other.session);
+        self.get_session.extend(other.get_session);
+        self.get_user.extend(other.get_user);
+        self.rotate.extend(other.rotate);
     }
 }
 
-fn measure_floors(db: &LocalDynamoDb, hasher: &PasswordHasher, table: &str, count: usize) -> Result<Floors, String> {
+/// What the floor thread keeps between passes.
+struct FloorState {
+    users: String,
+    sessions: String,
+    /// The floor session's current token hash.
+    hash: String,
+    /// Sessions the floor has started, for fresh ids.
+    started: u64,
+}
+
+fn session_put(table: &str, item: Value) -> Value {
+    json!({
+        "TableName": table,
+        "Item": item,
+        "ConditionExpression": "attribute_not_exists(#id)",
+        "ExpressionAttributeNames": {"#id": "session_id"},
+    })
+}
+
+fn measure_floors(
+    db: &LocalDynamoDb,
+    hasher: &PasswordHasher,
+    state: &mut FloorState,
+    count: usize,
+) -> Result<Floors, String> {
     let mut floors = Floors::default();
+    let table = state.users.as_str();
     for _ in 0..count {
         let now = now_epoch_seconds();
         let t = Instant::now();
@@ -289,6 +372,15 @@ fn measure_floors(db: &LocalDynamoDb, hasher: &PasswordHasher, table: &str, coun
         let t = Instant::now();
         db.call("UpdateItem", &reset_request(table, FLOOR_USER, now))?;
         floors.reset.push(t.elapsed());
+
+        state.started += 1;
+        let id = format!("floor-session-{}-{}", std::process::id(), state.started);
+        let item = refresh::session_item(&id, FLOOR_USER, FLOOR_USER_ID, "floor-hash");
+        let t = Instant::now();
+        db.call("PutItem", &session_put(&state.sessions, item))?;
+        floors.session.push(t.elapsed());
+
+        refresh::measure(db, (table, &state.sessions), FLOOR_USER, &mut state.hash, &mut floors)?;
 
         let t = Instant::now();
         let (status, refused) = db.call_status("UpdateItem", &reserve_request(table, UNKNOWN_USER, now))?;
@@ -321,7 +413,12 @@ impl LoginFloors {
     ) -> Result<Self, String> {
         let (requests, work) = mpsc::channel::<usize>();
         let (done, results) = mpsc::channel();
-        let table = table.name.clone();
+        let mut state = FloorState {
+            users: table.name.clone(),
+            sessions: table.sessions.clone(),
+            hash: refresh::FLOOR_FIRST_HASH.to_string(),
+            started: 0,
+        };
         std::thread::Builder::new()
             .name("login-floors".into())
             .spawn(move || {
@@ -336,9 +433,12 @@ impl LoginFloors {
                     return;
                 }
                 // Warm-up, as the function's own was.
-                let _ = measure_floors(&db, &hasher, &table, 3);
+                if let Err(e) = measure_floors(&db, &hasher, &mut state, 3) {
+                    let _ = done.send(Err(e));
+                    return;
+                }
                 for count in work {
-                    if done.send(measure_floors(&db, &hasher, &table, count)).is_err() {
+                    if done.send(measure_floors(&db, &hasher, &mut state, count)).is_err() {
                         return;
                     }
                 }
@@ -375,7 +475,7 @@ mod tests {
     fn expressions_are_the_stores() {
         // Read at run time, so that moving the store fails this test with its
         // path rather than the bench crate's build.
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../common/src/store/dynamodb.rs");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../store-dynamodb/src/users.rs");
         let store = std::fs::read_to_string(path).unwrap_or_else(|e| {
             panic!("{path}: {e}: the login's store moved; point this test and the expressions at it")
         });

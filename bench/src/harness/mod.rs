@@ -6,6 +6,7 @@
 
 pub mod args;
 mod login;
+mod refresh;
 pub mod report;
 pub mod run;
 mod scenarios;

@@ -14,7 +14,26 @@ use crate::runtime_api::{FunctionSpec, Outcome};
 
 const SECRET: &str = "bench-secret-0123456789abcdef0123456789abcdef";
 const METHOD_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/GET/hello";
-const STAGE_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod/*/*";
+/// The stage `METHOD_ARN` is in: check-token names it when no
+/// `API_GATEWAY_ARN` is set.
+const STAGE_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/prod";
+/// The deployment's access table (serverless.yml's `custom.access`, adminRole
+/// `admin`), as the plugin renders it into `ACCESS_RULES`: the policy is built
+/// from all of it, so the authorizer does the work it does in production.
+const ACCESS_RULES: &str = r#"{"GET /hello": ["*"], "GET /users": ["admin"], "POST /users": ["admin"],
+    "GET /users/{username}": ["admin"], "PATCH /users/{username}": ["admin"], "DELETE /users/{username}": ["admin"],
+    "POST /users/{username}/unlock": ["admin"], "PUT /me/password": ["*"]}"#;
+/// What the benchmark tokens (roles admin, dev) may call: every route above.
+const ALLOWED_ROUTES: [&str; 8] = [
+    "DELETE/users/*",
+    "GET/hello",
+    "GET/users",
+    "GET/users/*",
+    "PATCH/users/*",
+    "POST/users",
+    "POST/users/*/unlock",
+    "PUT/me/password",
+];
 const HELLO_EVENT: &str = include_str!("../../../events/hello.json");
 /// Distinct tokens sent round-robin, as API Gateway's cache would let through.
 const TOKENS: usize = 64;
@@ -44,6 +63,12 @@ pub(crate) fn warm_up(invocations: usize) -> usize {
 
 pub(crate) fn secret_env() -> Vec<(String, String)> {
     vec![("JWT_SECRET".into(), SECRET.into())]
+}
+
+fn check_token_env() -> Vec<(String, String)> {
+    let mut env = secret_env();
+    env.push(("ACCESS_RULES".into(), ACCESS_RULES.into()));
+    env
 }
 
 pub(crate) fn names() -> TokenAudience {
@@ -155,7 +180,7 @@ fn scenarios_in(args: &Args, bin_dir: &Path, table: Option<&LoginTable>) -> Resu
     list.push(Scenario {
         name: "check-token",
         label: "check-token, valid token → Allow",
-        spec: spec(bin_dir, "check-token", secret_env()),
+        spec: spec(bin_dir, "check-token", check_token_env()),
         invocations: args.invocations,
         variant: String::new(),
         event: Box::new(move |i| valid[i % valid.len()].clone()),
@@ -163,11 +188,16 @@ fn scenarios_in(args: &Args, bin_dir: &Path, table: Option<&LoginTable>) -> Resu
             let (id, name) = &expected[i % expected.len()];
             let answer = json_of(outcome)?;
             expect("principalId", &answer["principalId"], &json!(id))?;
+            let mut policy = answer["policyDocument"].clone();
+            if let Some(resources) = policy["Statement"][0]["Resource"].as_array_mut() {
+                resources.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+            }
+            let routes: Vec<String> = ALLOWED_ROUTES.iter().map(|route| format!("{STAGE_ARN}/{route}")).collect();
             expect(
                 "policyDocument",
-                &answer["policyDocument"],
+                &policy,
                 &json!({"Version": "2012-10-17", "Statement": [
-                    {"Action": ["execute-api:Invoke"], "Effect": "Allow", "Resource": [STAGE_ARN]}]}),
+                    {"Action": ["execute-api:Invoke"], "Effect": "Allow", "Resource": routes}]}),
             )?;
             expect("context.username", &answer["context"]["username"], &json!(name))?;
             expect("context.roles", &answer["context"]["roles"], &json!("admin,dev"))
@@ -177,7 +207,7 @@ fn scenarios_in(args: &Args, bin_dir: &Path, table: Option<&LoginTable>) -> Resu
     list.push(Scenario {
         name: "check-token-unauthorized",
         label: "check-token, tampered token → Unauthorized",
-        spec: spec(bin_dir, "check-token", secret_env()),
+        spec: spec(bin_dir, "check-token", check_token_env()),
         invocations: args.invocations,
         variant: String::new(),
         event: Box::new(move |i| tampered[i % tampered.len()].clone()),
