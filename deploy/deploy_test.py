@@ -331,6 +331,12 @@ def remove(moto):
     for logical_id, table in retained:
         check(dynamodb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE",
               f"{logical_id} ({table}) has DeletionPolicy Retain but is gone")
+    # The others go with the stack, so that a later deploy can create them again.
+    remaining = set(dynamodb.list_tables()["TableNames"])
+    deleted = [r["Properties"]["TableName"] for r in PKG.resources.values()
+               if r["Type"] == "AWS::DynamoDB::Table" and r.get("DeletionPolicy") != "Retain"]
+    left = sorted(set(deleted) & remaining)
+    check(not left, f"tables without DeletionPolicy Retain left after remove: {left}")
     print(f"      stack deleted, bucket and functions gone, retained: {', '.join(t for _, t in retained) or 'none'}")
 
 
@@ -406,10 +412,33 @@ def check_resources_and_outputs(moto):
     if "ServiceEndpoint" in PKG.outputs and "ApiGatewayRestApi" in ids:
         endpoint = f"https://{ids['ApiGatewayRestApi']}.execute-api.{PKG.region}.amazonaws.com/{PKG.stage}"
         check(outputs["ServiceEndpoint"] == endpoint, f"ServiceEndpoint {outputs['ServiceEndpoint']}, expected {endpoint}")
+    check_tables(moto)
     print(f"      {len(ids)} of {len(PKG.resources)} resources created; not by moto: "
           f"{', '.join(sorted(i + ' (' + PKG.resources[i]['Type'] + ')' for i in skipped)) or 'none'}")
     print(f"      outputs: {', '.join(sorted(set(PKG.outputs) - set(unchecked)))}; "
           f"not checked (they refer to those): {', '.join(unchecked) or 'none'}")
+
+
+def check_tables(moto):
+    """Each table as the template declares it: keys, indexes, TTL."""
+    dynamodb = moto.client("dynamodb", PKG.region)
+    for logical_id, resource in PKG.resources.items():
+        if resource["Type"] != "AWS::DynamoDB::Table":
+            continue
+        p = resource["Properties"]
+        table = dynamodb.describe_table(TableName=p["TableName"])["Table"]
+        check(table["KeySchema"] == p["KeySchema"], f"{logical_id}: keys {table['KeySchema']}, not {p['KeySchema']}")
+        want = {i["IndexName"]: i["KeySchema"] for i in p.get("GlobalSecondaryIndexes", [])}
+        got = {i["IndexName"]: i["KeySchema"] for i in table.get("GlobalSecondaryIndexes", [])}
+        check(got == want, f"{logical_id}: indexes {got}, not {want}")
+        ttl = dynamodb.describe_time_to_live(TableName=p["TableName"])["TimeToLiveDescription"]
+        if "TimeToLiveSpecification" in p:
+            spec = p["TimeToLiveSpecification"]
+            check(ttl.get("TimeToLiveStatus") == "ENABLED" and ttl.get("AttributeName") == spec["AttributeName"],
+                  f"{logical_id}: TTL {ttl}, not on {spec['AttributeName']}")
+        else:
+            check(ttl.get("TimeToLiveStatus") in (None, "DISABLED"), f"{logical_id}: TTL {ttl}, none declared")
+        print(f"      {logical_id}: keys, {len(want)} index(es) and TTL as declared")
 
 
 def check_function_code(moto):

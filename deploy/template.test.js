@@ -161,13 +161,15 @@ test('checkToken is the one TOKEN authorizer, on exactly the routes custom.acces
     });
   assert.deepEqual(guarded.sort(), Object.keys(state.service.custom.access).sort());
   assert.equal(methods.ApiGatewayMethodHelloGet.AuthorizationType, 'CUSTOM');
-  for (const id of ['ApiGatewayMethodAuthenticateGet', 'ApiGatewayMethodAuthenticatePost']) {
+  for (const id of ['ApiGatewayMethodAuthenticateGet', 'ApiGatewayMethodAuthenticatePost',
+    'ApiGatewayMethodTokenPost', 'ApiGatewayMethodRevokePost']) {
     assert.ok(methods[id], `${id} exists`);
     assert.equal(methods[id].AuthorizationType, 'NONE', id);
     assert.equal(methods[id].AuthorizerId, undefined, id);
   }
   // CORS preflight for each path (cors: true).
   assert.ok(methods.ApiGatewayMethodAuthenticateOptions && methods.ApiGatewayMethodHelloOptions);
+  assert.ok(methods.ApiGatewayMethodTokenOptions && methods.ApiGatewayMethodRevokeOptions);
   assert.ok(methods.ApiGatewayMethodUsersUsernameVarOptions && methods.ApiGatewayMethodMePasswordOptions);
 });
 
@@ -187,9 +189,43 @@ test('the users table', () => {
   assert.ok(template.Outputs.ServiceEndpoint, 'ServiceEndpoint output');
 });
 
+test('the sessions table', () => {
+  const table = resources.SessionsTable;
+  assert.equal(table.Type, 'AWS::DynamoDB::Table');
+  // Sessions do not outlive the stack (a later deploy can create the table again).
+  assert.equal(table.DeletionPolicy, undefined);
+  const p = table.Properties;
+  assert.equal(p.BillingMode, 'PAY_PER_REQUEST');
+  assert.equal(p.TableName, `jwt-token-service-${expectStage}-sessions`);
+  assert.deepEqual(p.KeySchema, [{ AttributeName: 'session_id', KeyType: 'HASH' }]);
+  assert.deepEqual(p.AttributeDefinitions, [
+    { AttributeName: 'session_id', AttributeType: 'S' },
+    { AttributeName: 'username', AttributeType: 'S' },
+    { AttributeName: 'created_at_ms', AttributeType: 'N' },
+  ]);
+  // Every session of a user in one query, as store-dynamodb's BY_USER_INDEX.
+  assert.deepEqual(p.GlobalSecondaryIndexes, [{
+    IndexName: 'by-user',
+    KeySchema: [{ AttributeName: 'username', KeyType: 'HASH' }, { AttributeName: 'created_at_ms', KeyType: 'RANGE' }],
+    Projection: { ProjectionType: 'ALL' },
+  }]);
+  assert.deepEqual(p.TimeToLiveSpecification, { AttributeName: 'expires_at', Enabled: true });
+  assert.deepEqual(p.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+  assert.deepEqual(p.SSESpecification, { SSEEnabled: true });
+  assert.deepEqual(template.Outputs.SessionsTableName.Value, { Ref: 'SessionsTable' });
+  // The names the store writes (store-dynamodb/src/sessions.rs) are the ones the table is keyed and expired on.
+  const store = fs.readFileSync(path.join(root, 'store-dynamodb/src/sessions.rs'), 'utf8');
+  for (const [constant, name] of [['SESSION_ID', 'session_id'], ['USERNAME', 'username'],
+    ['CREATED_AT_MS', 'created_at_ms'], ['EXPIRES_AT', 'expires_at']]) {
+    assert.ok(store.includes(`pub const ${constant}: &str = "${name}";`), `store attribute ${name}`);
+  }
+  assert.ok(store.includes('pub const BY_USER_INDEX: &str = "by-user";'));
+});
+
 test('IAM: least privilege, no wildcard resource or action', () => {
   const allowed = new Set(['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:TagResource', 'logs:PutLogEvents',
     'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan',
+    'dynamodb:Query',
     'sts:AssumeRole']);
   const statementsOf = (role) => (role.Properties.Policies || []).flatMap((p) => p.PolicyDocument.Statement);
   assert.equal(ofType('AWS::IAM::Policy').length + ofType('AWS::IAM::ManagedPolicy').length, 0, 'no detached policies');
@@ -213,21 +249,38 @@ test('IAM: least privilege, no wildcard resource or action', () => {
   assert.equal(roleOf('hello'), 'IamRoleLambdaExecution');
   assert.equal(roleOf('usersApi'), 'UsersApiRole');
 
+  // Each role's DynamoDB actions, per resource (table or index), exactly.
+  const dynamoOf = (role) => {
+    const out = {};
+    for (const s of statementsOf(resources[role])) {
+      const actions = [].concat(s.Action).filter((a) => a.startsWith('dynamodb:'));
+      if (actions.length === 0) continue;
+      const key = JSON.stringify(s.Resource);
+      out[key] = [...(out[key] || []), ...actions].sort();
+    }
+    return out;
+  };
+  const table = (id) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] });
+  const byUserIndex = JSON.stringify({ 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['SessionsTable', 'Arn'] }, 'index', 'by-user']] });
   const auth = statementsOf(resources.AuthenticateRole);
-  const dynamo = auth.filter((s) => [].concat(s.Action).some((a) => a.startsWith('dynamodb:')));
-  assert.equal(dynamo.length, 1);
-  assert.deepEqual([].concat(dynamo[0].Action).sort(), ['dynamodb:UpdateItem'], 'a login reads the user through its reservation');
-  assert.deepEqual(dynamo[0].Resource, { 'Fn::GetAtt': ['UsersTable', 'Arn'] });
+  // A login writes the user conditionally (the reservation returns it); a
+  // refresh reads the user; sessions are started, read and rotated or revoked by key.
+  assert.deepEqual(dynamoOf('AuthenticateRole'), {
+    [table('UsersTable')]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    [table('SessionsTable')]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  });
   const logs = auth.filter((s) => [].concat(s.Action).some((a) => a.startsWith('logs:')));
   assert.deepEqual(logs.map((s) => s.Resource), [{ 'Fn::GetAtt': ['AuthenticateLogGroup', 'Arn'] }]);
 
-  // The management API: what an administrator does to users, on the user table only.
+  // The management API: what an administrator does to users; ending a user's
+  // sessions finds them through the index and deletes them.
   const usersApi = statementsOf(resources.UsersApiRole);
-  const usersApiDynamo = usersApi.filter((s) => [].concat(s.Action).some((a) => a.startsWith('dynamodb:')));
-  assert.equal(usersApiDynamo.length, 1);
-  assert.deepEqual([].concat(usersApiDynamo[0].Action).sort(),
-    ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem']);
-  assert.deepEqual(usersApiDynamo[0].Resource, { 'Fn::GetAtt': ['UsersTable', 'Arn'] });
+  assert.deepEqual(dynamoOf('UsersApiRole'), {
+    [table('UsersTable')]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan',
+      'dynamodb:UpdateItem'],
+    [byUserIndex]: ['dynamodb:Query'],
+    [table('SessionsTable')]: ['dynamodb:DeleteItem'],
+  });
   const usersApiLogs = usersApi.filter((s) => [].concat(s.Action).some((a) => a.startsWith('logs:')));
   assert.deepEqual(usersApiLogs.map((s) => s.Resource), [{ 'Fn::GetAtt': ['UsersApiLogGroup', 'Arn'] }]);
 
@@ -279,8 +332,12 @@ test('secrets: only dynamic references, generated by Secrets Manager', () => {
 test('environment of each function', () => {
   const env = (fn) => resources[FUNCTIONS[fn].logicalId].Properties.Environment.Variables;
   assert.deepEqual(Object.keys(env('authenticate')).sort(), ['CORS_ALLOW_ORIGIN', 'JWT_AUDIENCE', 'JWT_ISSUER',
-    'JWT_KEY_ID', 'JWT_SECRET', 'JWT_TTL', 'LOGIN_LOCKOUT', 'LOGIN_MAX_ATTEMPTS', 'USERS_TABLE']);
+    'JWT_KEY_ID', 'JWT_SECRET', 'JWT_TTL', 'LOGIN_LOCKOUT', 'LOGIN_MAX_ATTEMPTS', 'REFRESH_TTL', 'SESSIONS_TABLE',
+    'USERS_TABLE']);
   assert.deepEqual(env('authenticate').USERS_TABLE, { Ref: 'UsersTable' });
+  assert.deepEqual(env('authenticate').SESSIONS_TABLE, { Ref: 'SessionsTable' });
+  assert.equal(env('authenticate').JWT_TTL, '15m');
+  assert.equal(env('authenticate').REFRESH_TTL, '30d');
   assert.deepEqual(Object.keys(env('checkToken')).sort(), ['ACCESS_RULES', 'API_GATEWAY_ARN', 'JWT_AUDIENCE',
     'JWT_ISSUER', 'JWT_KEY_ID', 'JWT_LEEWAY', 'JWT_PREVIOUS_KEYS', 'JWT_SECRET']);
   // The access table reaches the authorizer as written in serverless.yml.
@@ -288,7 +345,8 @@ test('environment of each function', () => {
   assert.ok(Object.keys(state.service.custom.access).length > 0, 'custom.access has rules');
   assert.deepEqual(Object.keys(env('hello')), ['CORS_ALLOW_ORIGIN']);
   assert.deepEqual(Object.keys(env('usersApi')).sort(), ['ADMIN_ROLE', 'CORS_ALLOW_ORIGIN', 'LOGIN_LOCKOUT',
-    'LOGIN_MAX_ATTEMPTS', 'USERS_TABLE']);
+    'LOGIN_MAX_ATTEMPTS', 'SESSIONS_TABLE', 'USERS_TABLE']);
+  assert.deepEqual(env('usersApi').SESSIONS_TABLE, { Ref: 'SessionsTable' });
   assert.deepEqual(env('usersApi').USERS_TABLE, { Ref: 'UsersTable' });
   assert.equal(env('usersApi').JWT_SECRET, undefined, 'the management API holds no key');
   assert.equal(env('authenticate').JWT_KEY_ID, env('checkToken').JWT_KEY_ID);

@@ -385,8 +385,8 @@ mod tests {
     #[test]
     fn reads_the_routes_of_serverless_yml() {
         let table = RouteTable::from_serverless_yml().unwrap();
-        let authenticate = |method: Method| Route {
-            path: "/authenticate".into(),
+        let authenticate = |method: Method, path: &str| Route {
+            path: path.into(),
             methods: Methods::One(method),
             function: "authenticate".into(),
             cors: true,
@@ -404,12 +404,21 @@ mod tests {
                 ttl_seconds: 300,
             }),
         };
-        assert_eq!(table.routes[..3], [authenticate(Method::GET), authenticate(Method::POST), hello.clone()]);
+        assert_eq!(
+            table.routes[..5],
+            [
+                authenticate(Method::GET, "/authenticate"),
+                authenticate(Method::POST, "/authenticate"),
+                authenticate(Method::POST, "/token"),
+                authenticate(Method::POST, "/revoke"),
+                hello.clone()
+            ]
+        );
         let management: Vec<(String, &str)> =
-            table.routes[3..].iter().map(|r| (format!("{:?} {}", r.methods, r.path), r.function.as_str())).collect();
+            table.routes[5..].iter().map(|r| (format!("{:?} {}", r.methods, r.path), r.function.as_str())).collect();
         assert_eq!(management.len(), 7);
         assert!(management.iter().all(|(_, f)| *f == "usersApi"));
-        assert!(table.routes[3..].iter().all(|r| r.authorizer == hello.authorizer && r.cors), "the one authorizer");
+        assert!(table.routes[5..].iter().all(|r| r.authorizer == hello.authorizer && r.cors), "the one authorizer");
     }
 
     #[test]
