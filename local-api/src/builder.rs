@@ -16,7 +16,7 @@ use users_api::{UsersApi, UsersApiConfig};
 use crate::authorizer::{CheckToken, TokenAuthorizer};
 use crate::clock::{Clock, SystemClock};
 use crate::event::ApiIdentity;
-use crate::gateway::{Function, Gateway};
+use crate::gateway::{ApiKind, Function, Gateway};
 use crate::routes::{self, RouteTable};
 use crate::{DEFAULT_REGION, StartupError, cache};
 
@@ -31,6 +31,7 @@ pub struct GatewayBuilder<'a> {
     clock: Arc<dyn Clock>,
     authorizers: HashMap<String, Arc<dyn TokenAuthorizer>>,
     ttl_override: Option<u64>,
+    kind: ApiKind,
 }
 
 impl<'a> GatewayBuilder<'a> {
@@ -48,7 +49,14 @@ impl<'a> GatewayBuilder<'a> {
             clock: Arc::new(SystemClock),
             authorizers: HashMap::new(),
             ttl_override: None,
+            kind: ApiKind::Rest,
         }
+    }
+
+    /// Which kind of API to emulate (REST by default).
+    pub fn api_kind(mut self, kind: ApiKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     /// Routes other than `serverless.yml`'s (tests).
@@ -123,13 +131,15 @@ impl<'a> GatewayBuilder<'a> {
                 Stores::new(self.store.clone(), self.sessions.clone()),
                 PasswordHasher::owasp(),
             )?,
-            users_api: UsersApi::new(&users_api_config, self.store, PasswordHasher::owasp()),
+            users_api: UsersApi::new(&users_api_config, self.store, self.sessions, PasswordHasher::owasp()),
             cors_allow_origin: hello.cors_allow_origin.clone(),
             hello,
             authorizers,
             validators,
             ttl_override: self.ttl_override,
             cache: Mutex::new(cache::AuthorizerCache::new()),
+            kind: self.kind,
+            http_cache: Mutex::new(cache::AuthorizerCache::new()),
             clock: self.clock,
             invocations: AtomicU64::new(0),
         })

@@ -10,7 +10,7 @@ use local_store::store::{self, OpenError, Store, StoreArgs};
 use tokio::net::TcpListener;
 
 use crate::server::{self, RunningServer};
-use crate::{Gateway, GatewayBuilder, StartupError, routes};
+use crate::{ApiKind, Gateway, GatewayBuilder, StartupError, routes};
 
 /// The `local-api` command line.
 #[derive(Debug, Clone, clap::Parser)]
@@ -23,6 +23,11 @@ pub struct Args {
     /// cache); default: resultTtlInSeconds from serverless.yml (300).
     #[arg(long, env = "AUTHORIZER_TTL")]
     pub authorizer_ttl: Option<u64>,
+    /// Which kind of API Gateway API to emulate: `rest` (a REST API, as
+    /// `serverless deploy` creates by default) or `http` (an HTTP API, as
+    /// with `--param="api=http"`).
+    #[arg(long, value_enum, default_value_t = ApiKind::Rest)]
+    pub api: ApiKind,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -44,6 +49,7 @@ pub async fn run(args: Args) -> Result<(), StartupError> {
     let gateway = Arc::new(
         GatewayBuilder::new(&lookup, store.user_store(), store.session_store())
             .authorizer_ttl(args.authorizer_ttl)
+            .api_kind(args.api)
             .build()?,
     );
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
@@ -70,7 +76,16 @@ fn local_secret(args: &Args) -> Result<Option<(String, LocalSecretOrigin)>, Star
 
 /// What the user sees on start-up: where things are and what to type next.
 pub fn banner(url: &str, gateway: &Gateway, store: &Store, secret: Option<&LocalSecretOrigin>) -> String {
-    let mut text = format!("local-api: the token service on {url} (API Gateway stage \"local\")\n");
+    let mut text = match gateway.kind() {
+        ApiKind::Rest => format!("local-api: the token service on {url} (an API Gateway REST API, stage \"local\")\n"),
+        ApiKind::Http => {
+            format!("local-api: the token service on {url} (an API Gateway HTTP API, stage \"$default\")\n")
+        }
+    };
+    let per = match gateway.kind() {
+        ApiKind::Rest => ("TOKEN authorizer", "per token"),
+        ApiKind::Http => ("REQUEST authorizer", "per token and route"),
+    };
     for route in &gateway.routes().routes {
         let methods = match &route.methods {
             routes::Methods::One(method) => method.to_string(),
@@ -78,7 +93,13 @@ pub fn banner(url: &str, gateway: &Gateway, store: &Store, secret: Option<&Local
         };
         let authorizer = match &route.authorizer {
             Some(spec) => {
-                format!("  (TOKEN authorizer {}, decisions cached {} s)", spec.function, gateway.authorizer_ttl(spec))
+                format!(
+                    "  ({} {}, decisions cached {} s {})",
+                    per.0,
+                    spec.function,
+                    gateway.authorizer_ttl(spec),
+                    per.1
+                )
             }
             None => String::new(),
         };

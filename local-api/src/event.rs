@@ -151,7 +151,7 @@ fn query_parameters(query: Option<&str>) -> (Value, Value) {
 }
 
 /// `28/Nov/2026:17:00:00 +0000`, API Gateway's `requestTime`.
-fn request_time(epoch_ms: u128) -> String {
+pub(crate) fn request_time(epoch_ms: u128) -> String {
     let seconds = i64::try_from(epoch_ms / 1000).unwrap_or(0);
     let Ok(time) = time::OffsetDateTime::from_unix_timestamp(seconds) else {
         return String::new();

@@ -1,6 +1,7 @@
 //! The emulated API Gateway REST API: route lookup, CORS preflight, the TOKEN
 //! authorizer with its identity check, cache and policy evaluation, the
 //! proxy integration to the functions, and API Gateway's own error answers.
+//! The HTTP API kind (`--api http`) is in `http_api.rs`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -22,6 +23,7 @@ use crate::authorizer::{AuthorizerDecision, TokenAuthorizer, UNAUTHORIZED, token
 use crate::cache::AuthorizerCache;
 use crate::clock::Clock;
 use crate::event::{ApiIdentity, IncomingRequest, RequestMeta, lambda_request, proxy_event};
+use crate::http_api::SimpleDecision;
 use crate::iam::{Decision, INVOKE};
 use crate::routes::{AuthorizerSpec, Lookup, Route, RouteTable};
 
@@ -51,6 +53,25 @@ impl Function {
             _ => None,
         }
     }
+}
+
+/// Which kind of API Gateway API is emulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ApiKind {
+    /// A REST API: payload 1.0 events, the TOKEN authorizer and its IAM policies.
+    #[default]
+    Rest,
+    /// An HTTP API: payload 2.0 events, a REQUEST authorizer with simple responses.
+    Http,
+}
+
+/// Why the proxy integration gave no response; each kind of API answers it its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IntegrationFailure {
+    /// The function failed (a panic where panics unwind), or its event was unreadable.
+    Failed,
+    /// No answer within the integration timeout.
+    TimedOut,
 }
 
 /// Whether a request went through the authorizer, for the request log.
@@ -108,6 +129,9 @@ pub struct Gateway {
     /// `--authorizer-ttl`, overriding each authorizer's `resultTtlInSeconds`.
     pub(crate) ttl_override: Option<u64>,
     pub(crate) cache: Mutex<AuthorizerCache<AuthorizerDecision>>,
+    pub(crate) kind: ApiKind,
+    /// The HTTP API's cache, keyed by both identity sources (token and route).
+    pub(crate) http_cache: Mutex<AuthorizerCache<SimpleDecision>>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cors_allow_origin: String,
     pub(crate) invocations: AtomicU64,
@@ -127,6 +151,10 @@ impl Gateway {
         &self.api
     }
 
+    pub fn kind(&self) -> ApiKind {
+        self.kind
+    }
+
     /// The authorizer cache TTL a route uses.
     pub fn authorizer_ttl(&self, spec: &AuthorizerSpec) -> u64 {
         self.ttl_override.unwrap_or(spec.ttl_seconds)
@@ -135,7 +163,10 @@ impl Gateway {
     /// Answers one request as API Gateway would.
     pub async fn handle(self: &Arc<Self>, request: IncomingRequest<'_>) -> Outcome {
         let request_id = uuid::Uuid::new_v4().to_string();
-        let mut outcome = self.route(&request, &request_id).await;
+        let mut outcome = match self.kind {
+            ApiKind::Rest => self.route(&request, &request_id).await,
+            ApiKind::Http => self.route_http(&request, &request_id).await,
+        };
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             outcome.response.headers_mut().insert(REQUEST_ID, value);
         }
@@ -170,7 +201,20 @@ impl Gateway {
             authorizer: authorizer_fields,
         };
         let event = proxy_event(&self.api, request, &meta);
-        Outcome { response: self.integrate(route, event).await, authorizer: used }
+        let response = match self.integrate(route, event).await {
+            Ok(response) => response,
+            Err(IntegrationFailure::Failed) => self.gateway_error(
+                StatusCode::BAD_GATEWAY,
+                &json!({"message": "Internal server error"}),
+                "InternalServerErrorException",
+            ),
+            Err(IntegrationFailure::TimedOut) => self.gateway_error(
+                StatusCode::GATEWAY_TIMEOUT,
+                &json!({"message": "Endpoint request timed out"}),
+                "InternalServerErrorException",
+            ),
+        };
+        Outcome { response, authorizer: used }
     }
 
     fn plain(&self, response: Response<Vec<u8>>) -> Outcome {
@@ -261,26 +305,23 @@ impl Gateway {
     }
 
     /// The Lambda proxy integration: the function runs on its own task, like
-    /// an invocation, so a hang is a 504 and (where panics unwind: debug
+    /// an invocation, so a hang is a timeout and (where panics unwind: debug
     /// builds and tests; the workspace's release profile aborts) a panic a
-    /// 502, as on AWS.
-    async fn integrate(self: &Arc<Self>, route: &Route, event: Value) -> Response<Vec<u8>> {
-        let internal_error = || {
-            self.gateway_error(
-                StatusCode::BAD_GATEWAY,
-                &json!({"message": "Internal server error"}),
-                "InternalServerErrorException",
-            )
-        };
+    /// failure, as on AWS.
+    pub(crate) async fn integrate(
+        self: &Arc<Self>,
+        route: &Route,
+        event: Value,
+    ) -> Result<Response<Vec<u8>>, IntegrationFailure> {
         let Some(&function) = self.functions.get(&route.function) else {
             tracing::error!(function = %route.function, "no such function");
-            return internal_error();
+            return Err(IntegrationFailure::Failed);
         };
         let request = match lambda_request(&event) {
             Ok(request) => request,
             Err(err) => {
                 tracing::error!(error = %err, "cannot convert the proxy event");
-                return internal_error();
+                return Err(IntegrationFailure::Failed);
             }
         };
         let gateway = Arc::clone(self);
@@ -292,17 +333,13 @@ impl Gateway {
             }
         });
         match tokio::time::timeout(INTEGRATION_TIMEOUT, task).await {
-            Ok(Ok(Ok(response))) => proxy_response(response),
+            Ok(Ok(Ok(response))) => Ok(proxy_response(response)),
             Ok(Ok(Err(never))) => match never {},
             Ok(Err(err)) => {
                 tracing::error!(function = %route.function, error = %err, "function failed");
-                internal_error()
+                Err(IntegrationFailure::Failed)
             }
-            Err(_) => self.gateway_error(
-                StatusCode::GATEWAY_TIMEOUT,
-                &json!({"message": "Endpoint request timed out"}),
-                "InternalServerErrorException",
-            ),
+            Err(_) => Err(IntegrationFailure::TimedOut),
         }
     }
 

@@ -21,7 +21,9 @@ pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod event;
+pub mod event_http;
 pub mod gateway;
+pub mod http_api;
 pub mod iam;
 pub mod paths;
 pub mod routes;
@@ -32,7 +34,7 @@ pub use builder::GatewayBuilder;
 pub use cli::{Args, banner, run};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use event::ApiIdentity;
-pub use gateway::{Function, Gateway};
+pub use gateway::{ApiKind, Function, Gateway};
 pub use routes::RouteTable;
 pub use server::{RequestLog, RunningServer};
 
