@@ -21,6 +21,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// List or end a user's refresh-token sessions.
+    Sessions {
+        #[command(subcommand)]
+        command: SessionsCommand,
+    },
     /// Print a fresh random secret for JWT_SECRET (64 hex characters).
     Secret,
 }
@@ -45,7 +50,7 @@ pub enum UsersCommand {
         /// The login name (case-insensitive).
         username: String,
     },
-    /// Replace a user's password.
+    /// Replace a user's password, and end its sessions.
     SetPassword {
         /// The login name (case-insensitive).
         username: String,
@@ -60,12 +65,12 @@ pub enum UsersCommand {
         #[arg(value_name = "ROLE")]
         roles: Vec<String>,
     },
-    /// Refuse the user's logins (tokens already issued stay valid until they expire).
+    /// Refuse the user's logins and end its sessions (access tokens issued stay valid until they expire).
     Disable {
         /// The login name (case-insensitive).
         username: String,
     },
-    /// Allow the user's logins again.
+    /// Allow the user's logins again (sessions ended before stay ended).
     Enable {
         /// The login name (case-insensitive).
         username: String,
@@ -75,8 +80,22 @@ pub enum UsersCommand {
         /// The login name (case-insensitive).
         username: String,
     },
-    /// Delete a user.
+    /// Delete a user, and end its sessions.
     Delete {
+        /// The login name (case-insensitive).
+        username: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum SessionsCommand {
+    /// List a user's sessions: id (its start only), start, expiry, state; never a token or its hash.
+    List {
+        /// The login name (case-insensitive).
+        username: String,
+    },
+    /// End every session of a user: their refresh tokens are refused from now on.
+    Revoke {
         /// The login name (case-insensitive).
         username: String,
     },

@@ -7,10 +7,10 @@ use std::io;
 use common::clock::{now_epoch_seconds, rfc3339};
 use common::user::User;
 use local_store::{Initialized, Store};
-use users::Users;
+use users::{SessionsEnded, Users};
 
 use crate::AdminError;
-use crate::cli::{Command, UsersCommand};
+use crate::cli::{Command, SessionsCommand, UsersCommand};
 use crate::prompt::{Io, new_password};
 
 fn output_error(err: io::Error) -> AdminError {
@@ -21,9 +21,15 @@ fn output_error(err: io::Error) -> AdminError {
 pub async fn run(command: &Command, store: &Store, io: &mut Io<'_>) -> Result<(), AdminError> {
     match command {
         Command::Init => init(store, io).await,
-        Command::Users { command } => users(command, &Users::new(store.user_store()), io).await,
+        Command::Users { command } => users(command, &operations(store), io).await,
+        Command::Sessions { command } => sessions(command, &operations(store), io).await,
         Command::Secret => secret(io),
     }
+}
+
+/// The user operations over the store's users and sessions.
+fn operations(store: &Store) -> Users {
+    Users::new(store.user_store(), store.session_store())
 }
 
 /// `admin init`.
@@ -62,8 +68,8 @@ pub async fn users(command: &UsersCommand, users: &Users, io: &mut Io<'_>) -> Re
         UsersCommand::SetPassword { username, password_stdin } => {
             let user = users.get(username).await?;
             let password = new_password(io, &user.username, *password_stdin)?;
-            users.set_password(&user.username, &password).await?;
-            format!("password of {} changed", user.username)
+            let ended = users.set_password(&user.username, &password).await?;
+            format!("password of {} changed; its sessions ended ({})", user.username, removed(ended))
         }
         UsersCommand::Roles { username, roles } => {
             let roles = users.set_roles(username, roles).await?;
@@ -74,11 +80,12 @@ pub async fn users(command: &UsersCommand, users: &Users, io: &mut Io<'_>) -> Re
             )
         }
         UsersCommand::Disable { username } => {
-            users.set_disabled(username, true).await?;
-            format!("user {} disabled: its logins are refused", common::user::normalize_username(username))
+            let ended = users.disable(username).await?;
+            let username = common::user::normalize_username(username);
+            format!("user {username} disabled: its logins are refused, its sessions ended ({})", removed(ended))
         }
         UsersCommand::Enable { username } => {
-            users.set_disabled(username, false).await?;
+            users.enable(username).await?;
             format!("user {} enabled", common::user::normalize_username(username))
         }
         UsersCommand::Unlock { username } => {
@@ -86,11 +93,51 @@ pub async fn users(command: &UsersCommand, users: &Users, io: &mut Io<'_>) -> Re
             format!("user {} unlocked: failed logins cleared", common::user::normalize_username(username))
         }
         UsersCommand::Delete { username } => {
-            users.delete(username).await?;
-            format!("deleted user {}", common::user::normalize_username(username))
+            let ended = users.delete(username).await?;
+            format!(
+                "deleted user {}; its sessions ended ({})",
+                common::user::normalize_username(username),
+                removed(ended)
+            )
         }
     };
     writeln!(io.stdout, "{line}").map_err(output_error)
+}
+
+/// `admin sessions ...`.
+pub async fn sessions(command: &SessionsCommand, users: &Users, io: &mut Io<'_>) -> Result<(), AdminError> {
+    match command {
+        SessionsCommand::List { username } => {
+            let rows: Vec<[String; 4]> = users
+                .sessions(username, now_epoch_seconds())
+                .await?
+                .iter()
+                .map(|s| {
+                    // The id is how every refresh token of the session begins:
+                    // its start tells sessions apart, and is all that is shown.
+                    let id = s.session_id.chars().take(SESSION_ID_SHOWN).collect();
+                    [id, rfc3339(s.created_at_ms / 1000), rfc3339(s.expires_at), s.state.as_str().to_string()]
+                })
+                .collect();
+            table(io, ["SESSION", "CREATED_AT", "EXPIRES_AT", "STATE"], &rows)
+        }
+        SessionsCommand::Revoke { username } => {
+            let ended = users.end_sessions(username).await?;
+            let username = common::user::normalize_username(username);
+            writeln!(io.stdout, "sessions of {username} ended ({})", removed(ended)).map_err(output_error)
+        }
+    }
+}
+
+/// Characters of a session id `sessions list` shows.
+const SESSION_ID_SHOWN: usize = 8;
+
+/// What happened to the records of sessions that just ended.
+fn removed(ended: SessionsEnded) -> String {
+    match ended {
+        SessionsEnded::Deleted(count) => format!("{count} removed"),
+        SessionsEnded::NotDeleted => "their records could not be removed; they are refused all the same".to_string(),
+    }
 }
 
 async fn list(users: &Users, io: &mut Io<'_>) -> Result<(), AdminError> {
@@ -100,14 +147,19 @@ async fn list(users: &Users, io: &mut Io<'_>) -> Result<(), AdminError> {
         .iter()
         .map(|u| [u.username.clone(), u.user_id.clone(), roles_text(&u.roles), status(u, now), u.created_at.clone()])
         .collect();
-    let header = ["USERNAME", "USER_ID", "ROLES", "STATUS", "CREATED_AT"].map(String::from);
+    table(io, ["USERNAME", "USER_ID", "ROLES", "STATUS", "CREATED_AT"], &rows)
+}
+
+/// Left-aligned columns two spaces apart, under their header.
+fn table<const N: usize>(io: &mut Io<'_>, header: [&str; N], rows: &[[String; N]]) -> Result<(), AdminError> {
+    let header = header.map(String::from);
     let mut widths = header.clone().map(|h| h.chars().count());
-    for row in &rows {
+    for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    for row in std::iter::once(&header).chain(&rows) {
+    for row in std::iter::once(&header).chain(rows) {
         let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
         writeln!(io.stdout, "{}", cells.join("  ").trim_end()).map_err(output_error)?;
     }

@@ -8,7 +8,7 @@ pub mod commands;
 mod error;
 pub mod prompt;
 
-pub use cli::{Cli, Command, UsersCommand};
+pub use cli::{Cli, Command, SessionsCommand, UsersCommand};
 pub use error::AdminError;
 pub use prompt::{Io, PasswordPrompt, TerminalPrompt};
 

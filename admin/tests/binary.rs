@@ -64,6 +64,11 @@ fn exit_codes_of_the_binary() {
 
     assert_fails(&admin(&data, &["users", "add", "alice", "--password-stdin"], &line, &[]), 3, "already exists");
     assert_fails(&admin(&data, &["users", "delete", "bob"], "", &[]), 4, "not found");
+    assert_fails(&admin(&data, &["sessions", "revoke", "bob"], "", &[]), 4, "not found");
+    let listed = admin(&data, &["sessions", "list", "alice"], "", &[]);
+    assert_eq!((code(&listed), stdout(&listed).as_str()), (0, "SESSION  CREATED_AT  EXPIRES_AT  STATE\n"));
+    let revoked = admin(&data, &["sessions", "revoke", "ALICE"], "", &[]);
+    assert_eq!((code(&revoked), stdout(&revoked).as_str()), (0, "sessions of alice ended (0 removed)\n"));
     assert_fails(&admin(&data, &["users", "add", "bob", "--password-stdin"], "short\n", &[]), 2, "shorter than 8");
     assert_fails(&admin(&data, &["users", "add", "b:ob", "--password-stdin"], &line, &[]), 2, "':'");
     assert_fails(&admin(&data, &["users", "roles", "alice", "a,b"], "", &[]), 2, "role name");
@@ -112,7 +117,11 @@ fn the_dynamodb_store_from_init_to_delete() {
     assert_eq!(code(&run(&["users", "add", "Alice", "--role", "admin", "--password-stdin"], &line)), 0);
     assert_fails(&run(&["users", "add", "alice", "--password-stdin"], &line), 3, "already exists");
     assert!(stdout(&run(&["users", "list"], "")).contains("alice"));
-    assert_eq!(code(&run(&["users", "disable", "alice"], "")), 0);
+    let revoked = run(&["sessions", "revoke", "alice"], "");
+    assert_eq!(stdout(&revoked), "sessions of alice ended (0 removed)\n", "{}", stderr(&revoked));
+    assert_eq!(stdout(&run(&["sessions", "list", "alice"], "")), "SESSION  CREATED_AT  EXPIRES_AT  STATE\n");
+    let disabled = run(&["users", "disable", "alice"], "");
+    assert_eq!(stdout(&disabled), "user alice disabled: its logins are refused, its sessions ended (0 removed)\n");
     assert!(stdout(&run(&["users", "show", "alice"], "")).contains("disabled:      yes"));
     assert_eq!(code(&run(&["users", "delete", "alice"], "")), 0);
     assert_fails(&run(&["users", "show", "alice"], ""), 4, "not found");

@@ -3,10 +3,13 @@
 mod support;
 
 use std::io::{self, Cursor};
+use std::sync::Arc;
 
-use admin::{AdminError, Command, Io, PasswordPrompt, UsersCommand, commands};
+use admin::{AdminError, Command, Io, PasswordPrompt, SessionsCommand, UsersCommand, commands};
+use common::clock::now_epoch_millis;
 use common::password::{PasswordCheck, PasswordHasher};
-use common::store::{LockoutPolicy, StoreError, UserStore};
+use common::session::{RefreshToken, SECRET_BYTES, Session, session_id};
+use common::store::{LockoutPolicy, SessionStore, StoreError, UserStore};
 use local_store::store::{DATABASE_FILE, OpenError, Store, StoreArgs};
 use support::TempDir;
 
@@ -52,8 +55,42 @@ impl Fixture {
         Self { _dir: dir, store }
     }
 
-    fn users(&self) -> std::sync::Arc<dyn UserStore> {
+    fn users(&self) -> Arc<dyn UserStore> {
         self.store.user_store()
+    }
+
+    fn sessions(&self) -> Arc<dyn SessionStore> {
+        self.store.session_store()
+    }
+
+    /// What a login starts: a session of the user as stored, begun at `at_ms`, in the store.
+    async fn log_in_at(&self, username: &str, at_ms: u64) -> Session {
+        let user = self.users().get_user(username).await.unwrap().unwrap();
+        let id = session_id(*uuid::Uuid::new_v4().as_bytes());
+        let token = RefreshToken::new(&id, [7; SECRET_BYTES]).unwrap();
+        let session = Session::start(id, &user, &token, at_ms, 3600);
+        self.sessions().create_session(&session).await.unwrap();
+        session
+    }
+
+    async fn log_in(&self, username: &str) -> Session {
+        self.log_in_at(username, now_epoch_millis()).await
+    }
+
+    /// Whether a refresh would let the session go on: still stored, and its user allowing it.
+    async fn refreshable(&self, session: &Session) -> bool {
+        let stored = self.sessions().get_session(&session.session_id).await.unwrap();
+        let user = self.users().get_user(&session.username).await.unwrap();
+        stored.is_some_and(|stored| !stored.revoked && stored.still_valid_for(user.as_ref()))
+    }
+
+    /// Whether the user item alone refuses the session, whatever the sessions table holds.
+    async fn ended_by_user(&self, session: &Session) -> bool {
+        !session.still_valid_for(self.users().get_user(&session.username).await.unwrap().as_ref())
+    }
+
+    async fn run_sessions(&self, command: SessionsCommand) -> Result<String, AdminError> {
+        self.run_with(Command::Sessions { command }, "", &mut ScriptedPrompt::none()).await
     }
 
     /// Runs a command with `stdin` as standard input; returns its output or error.
@@ -176,6 +213,12 @@ async fn a_missing_user_is_exit_code_4_for_every_command() {
         assert_eq!(err, AdminError::NotFound(user("ghost")), "{command:?}");
         assert_eq!(err.exit_code(), 4);
     }
+    for command in
+        [SessionsCommand::List { username: user("ghost") }, SessionsCommand::Revoke { username: user("ghost") }]
+    {
+        let err = f.run_sessions(command.clone()).await.unwrap_err();
+        assert_eq!(err, AdminError::NotFound(user("ghost")), "{command:?}");
+    }
     assert_eq!(f.users().get_user("ghost").await.unwrap(), None);
 }
 
@@ -208,7 +251,10 @@ async fn set_password_replaces_the_hash() {
     let f = Fixture::new().await;
     f.add("gina", &[]).await.unwrap();
     let command = UsersCommand::SetPassword { username: user("Gina"), password_stdin: true };
-    assert_eq!(f.run(command, "a brand new password\n").await.unwrap(), "password of gina changed\n");
+    assert_eq!(
+        f.run(command, "a brand new password\n").await.unwrap(),
+        "password of gina changed; its sessions ended (0 removed)\n"
+    );
     assert!(f.password_matches("gina", "a brand new password").await);
     assert!(!f.password_matches("gina", PASSWORD).await);
     let short = UsersCommand::SetPassword { username: user("gina"), password_stdin: true };
@@ -237,7 +283,7 @@ async fn disable_enable_unlock_delete() {
     let store = f.users();
     assert_eq!(
         f.run(UsersCommand::Disable { username: user("ivy") }, "").await.unwrap(),
-        "user ivy disabled: its logins are refused\n"
+        "user ivy disabled: its logins are refused, its sessions ended (0 removed)\n"
     );
     assert!(store.get_user("ivy").await.unwrap().unwrap().disabled);
     assert_eq!(f.run(UsersCommand::Enable { username: user("ivy") }, "").await.unwrap(), "user ivy enabled\n");
@@ -255,8 +301,91 @@ async fn disable_enable_unlock_delete() {
     let unlocked = store.get_user("ivy").await.unwrap().unwrap();
     assert_eq!((unlocked.failed_logins, unlocked.locked_until), (0, None));
 
-    assert_eq!(f.run(UsersCommand::Delete { username: user("IVY") }, "").await.unwrap(), "deleted user ivy\n");
+    assert_eq!(
+        f.run(UsersCommand::Delete { username: user("IVY") }, "").await.unwrap(),
+        "deleted user ivy; its sessions ended (0 removed)\n"
+    );
     assert_eq!(store.get_user("ivy").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn disable_set_password_and_delete_end_the_users_sessions() {
+    let f = Fixture::new().await;
+    for name in ["jane", "kim", "lou", "max"] {
+        f.add(name, &[]).await.unwrap();
+    }
+    let bystander = f.log_in("max").await;
+    let cases = [
+        (
+            "jane",
+            UsersCommand::Disable { username: user("jane") },
+            "user jane disabled: its logins are refused, its sessions ended (2 removed)\n",
+        ),
+        (
+            "kim",
+            UsersCommand::SetPassword { username: user("KIM"), password_stdin: true },
+            "password of kim changed; its sessions ended (2 removed)\n",
+        ),
+        ("lou", UsersCommand::Delete { username: user("lou") }, "deleted user lou; its sessions ended (2 removed)\n"),
+    ];
+    let mut ended = Vec::new();
+    for (name, command, expected) in cases {
+        let sessions = [f.log_in(name).await, f.log_in(name).await];
+        assert!(f.refreshable(&sessions[0]).await);
+        assert_eq!(f.run(command, "a brand new password\n").await.unwrap(), expected);
+        for session in &sessions {
+            assert!(!f.refreshable(session).await && f.ended_by_user(session).await, "{name}");
+        }
+        assert!(f.sessions().list_sessions(name).await.unwrap().is_empty(), "{name}");
+        ended.extend(sessions);
+    }
+    assert!(f.refreshable(&bystander).await, "another user's sessions go on");
+
+    // Enabling again brings no session back, were its record still there.
+    assert_eq!(f.run(UsersCommand::Enable { username: user("jane") }, "").await.unwrap(), "user jane enabled\n");
+    assert!(f.ended_by_user(&ended[0]).await && f.ended_by_user(&ended[1]).await);
+}
+
+#[tokio::test]
+async fn sessions_list_shows_states_and_never_a_token_hash() {
+    let f = Fixture::new().await;
+    f.add("nina", &[]).await.unwrap();
+    let empty = f.run_sessions(SessionsCommand::List { username: user("nina") }).await.unwrap();
+    assert_eq!(empty, "SESSION  CREATED_AT  EXPIRES_AT  STATE\n", "the header alone");
+
+    let now_ms = now_epoch_millis();
+    let active = f.log_in_at("nina", now_ms - 2).await;
+    let revoked = f.log_in_at("nina", now_ms - 1).await;
+    f.sessions().revoke_session(&revoked.session_id).await.unwrap();
+    let list = f.run_sessions(SessionsCommand::List { username: user("NINA") }).await.unwrap();
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 3, "{list}");
+    assert!(lines[0].starts_with("SESSION   CREATED_AT") && lines[0].ends_with("STATE"), "{list}");
+    let created = common::clock::rfc3339(active.created_at_ms / 1000);
+    let expires = common::clock::rfc3339(active.expires_at);
+    assert_eq!(lines[1], format!("{}  {created}  {expires}  active", &active.session_id[..8]));
+    assert!(lines[2].starts_with(&revoked.session_id[..8]) && lines[2].ends_with("  revoked"), "{list}");
+    for session in [&active, &revoked] {
+        assert!(!list.contains(&session.session_id) && !list.contains(&session.token_hash), "{list}");
+    }
+}
+
+#[tokio::test]
+async fn sessions_revoke_ends_them_all_and_counts_them() {
+    let f = Fixture::new().await;
+    f.add("otto", &[]).await.unwrap();
+    let sessions = [f.log_in("otto").await, f.log_in("otto").await];
+    let out = f.run_sessions(SessionsCommand::Revoke { username: user("Otto") }).await.unwrap();
+    assert_eq!(out, "sessions of otto ended (2 removed)\n");
+    for session in &sessions {
+        assert!(!f.refreshable(session).await && f.ended_by_user(session).await);
+    }
+    let otto = f.users().get_user("otto").await.unwrap().unwrap();
+    assert!(!otto.disabled && f.password_matches("otto", PASSWORD).await, "the user is as it was");
+    let list = f.run_sessions(SessionsCommand::List { username: user("otto") }).await.unwrap();
+    assert_eq!(list.lines().count(), 1, "{list}");
+    let again = f.run_sessions(SessionsCommand::Revoke { username: user("otto") }).await.unwrap();
+    assert_eq!(again, "sessions of otto ended (0 removed)\n");
 }
 
 #[tokio::test]

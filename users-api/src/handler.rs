@@ -7,7 +7,7 @@ use apigw::{BodyError, caller, error_response, json_body, json_response, path_pa
 use common::clock::now_epoch_seconds;
 use common::identity::CallerIdentity;
 use common::password::PasswordHashing;
-use common::store::UserStore;
+use common::store::{SessionStore, UserStore};
 use common::user::{User, validate_roles};
 use lambda_http::http::header::{HeaderValue, LOCATION, RETRY_AFTER};
 use lambda_http::http::{Response, StatusCode};
@@ -68,9 +68,15 @@ type Answer = Result<Response<Body>, Response<Body>>;
 // clippy's result_large_err suggests, would only add an allocation to them.
 #[allow(clippy::result_large_err)]
 impl UsersApi {
-    pub fn new(config: &UsersApiConfig, store: Arc<dyn UserStore>, hasher: impl PasswordHashing + Clone) -> Self {
+    /// `sessions`: disabling, deleting or changing the password of a user ends them.
+    pub fn new(
+        config: &UsersApiConfig,
+        store: Arc<dyn UserStore>,
+        sessions: Arc<dyn SessionStore>,
+        hasher: impl PasswordHashing + Clone,
+    ) -> Self {
         Self {
-            users: Users::with_hasher(store.clone(), hasher.clone()),
+            users: Users::with_hasher(store.clone(), sessions, hasher.clone()),
             credentials: CredentialCheck::new(store, hasher, config.lockout),
             cors_allow_origin: config.cors_allow_origin.clone(),
             admin_role: config.admin_role.clone(),
@@ -171,7 +177,8 @@ impl UsersApi {
     }
 
     /// The caller's own password: the current one is checked like a login
-    /// (it counts against the lockout), the new one then replaces it.
+    /// (it counts against the lockout), the new one then replaces it and
+    /// every session of the caller ends: one may be a thief's.
     async fn own_password(&self, request: &Request, caller: &CallerIdentity, now: u64) -> Answer {
         let body: OwnPassword = self.body(request, "string fields current_password and new_password")?;
         check_password(&body.new_password)
@@ -181,11 +188,12 @@ impl UsersApi {
                 Err(self.error(StatusCode::FORBIDDEN, "account_disabled", "the account is disabled"))
             }
             Ok(user) => {
-                self.users
+                let ended = self
+                    .users
                     .set_password(&user.username, &body.new_password)
                     .await
                     .map_err(|err| self.users_error(err))?;
-                tracing::info!(username = %user.username, "password changed by its owner");
+                tracing::info!(username = %user.username, sessions = ?ended, "password changed by its owner; sessions ended");
                 Ok(self.no_content())
             }
             Err(err) => Err(self.login_error(err)),

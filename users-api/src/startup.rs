@@ -1,11 +1,11 @@
 //! The Lambda's own set-up: configuration from the environment and the
-//! DynamoDB user table at the AWS SDK's standard settings.
+//! DynamoDB user and session tables at the AWS SDK's standard settings.
 
 use std::sync::Arc;
 
-use common::config::{ConfigError, Lookup, users_table};
+use common::config::{ConfigError, Lookup, sessions_table, users_table};
 use common::password::PasswordHasher;
-use store_dynamodb::DynamoUserStore;
+use store_dynamodb::{DynamoSessionStore, DynamoUserStore};
 
 use crate::{UsersApi, UsersApiConfig};
 
@@ -18,12 +18,14 @@ pub enum StartupError {
 
 impl UsersApi {
     /// Built once at cold start from the environment: `USERS_TABLE`,
-    /// `ADMIN_ROLE`, CORS and the lockout policy.
+    /// `SESSIONS_TABLE`, `ADMIN_ROLE`, CORS and the lockout policy.
     pub async fn from_env(lookup: Lookup<'_>) -> Result<Self, StartupError> {
         let config = UsersApiConfig::from_lookup(lookup)?;
-        let table = users_table(lookup)?;
+        let (users, sessions) = (users_table(lookup)?, sessions_table(lookup)?);
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let store = DynamoUserStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
-        Ok(Self::new(&config, Arc::new(store), PasswordHasher::owasp()))
+        let client = aws_sdk_dynamodb::Client::new(&sdk);
+        let users = Arc::new(DynamoUserStore::new(client.clone(), users));
+        let sessions = Arc::new(DynamoSessionStore::new(client, sessions));
+        Ok(Self::new(&config, users, sessions, PasswordHasher::owasp()))
     }
 }

@@ -1,16 +1,19 @@
 //! What an administrator does to users, and the rules that guard it: the one
 //! implementation behind the admin CLI and the management API, so both accept
 //! and refuse exactly the same things. Usernames are normalized here; hashing
-//! runs on the blocking pool.
+//! runs on the blocking pool. Disabling, deleting or changing the password of
+//! a user ends all of its sessions ([`sessions`]).
 
 use std::sync::Arc;
 
 pub mod credentials;
+pub mod sessions;
 
 use common::clock::rfc3339;
 use common::password::{PasswordError, PasswordHasher, PasswordHashing};
-use common::store::{StoreError, UserChange, UserDirectory};
+use common::store::{SessionStore, StoreError, UserChange, UserDirectory};
 use common::user::{MAX_PASSWORD_BYTES, User, normalize_username, validate_roles, validate_username};
+pub use sessions::{SessionState, SessionSummary, SessionsEnded};
 
 /// Shortest password accepted, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -57,21 +60,26 @@ pub fn check_password(password: &str) -> Result<(), UsersError> {
     Ok(())
 }
 
-/// The operations, over a directory of users.
+/// The operations, over a directory of users and their sessions.
 #[derive(Clone)]
 pub struct Users {
     directory: Arc<dyn UserDirectory>,
+    sessions: Arc<dyn SessionStore>,
     hasher: Arc<dyn PasswordHashing>,
 }
 
 impl Users {
-    pub fn new(directory: Arc<dyn UserDirectory>) -> Self {
-        Self::with_hasher(directory, PasswordHasher::owasp())
+    pub fn new(directory: Arc<dyn UserDirectory>, sessions: Arc<dyn SessionStore>) -> Self {
+        Self::with_hasher(directory, sessions, PasswordHasher::owasp())
     }
 
     /// With other hashing parameters (tests).
-    pub fn with_hasher(directory: Arc<dyn UserDirectory>, hasher: impl PasswordHashing) -> Self {
-        Self { directory, hasher: Arc::new(hasher) }
+    pub fn with_hasher(
+        directory: Arc<dyn UserDirectory>,
+        sessions: Arc<dyn SessionStore>,
+        hasher: impl PasswordHashing,
+    ) -> Self {
+        Self { directory, sessions, hasher: Arc::new(hasher) }
     }
 
     /// Checks a new user's name and roles, and that the name is free, before
@@ -107,14 +115,18 @@ impl Users {
         Ok(self.directory.list_users().await?)
     }
 
-    pub async fn set_password(&self, username: &str, password: &str) -> Result<(), UsersError> {
+    /// Replaces the password and ends the user's sessions: whoever held
+    /// them may have known the old one. An error after the new hash is
+    /// written leaves the sessions alive; the same call again ends them.
+    pub async fn set_password(&self, username: &str, password: &str) -> Result<SessionsEnded, UsersError> {
         let username = normalize_username(username);
         check_password(password)?;
         if self.directory.get_user(&username).await?.is_none() {
             return Err(UsersError::NotFound(username));
         }
         let hash = self.hash(password).await?;
-        Ok(self.directory.update_user(&username, UserChange::PasswordHash(hash)).await?)
+        self.directory.update_user(&username, UserChange::PasswordHash(hash)).await?;
+        self.end_all(&username).await
     }
 
     /// Replaces the roles; returns them as stored (validated, repeats dropped).
@@ -125,8 +137,26 @@ impl Users {
         Ok(roles)
     }
 
+    /// Refuses the user's logins and ends its sessions. Disabled first: were
+    /// the sessions ended first, a login between the two writes would start
+    /// one that comes back when the user is enabled again.
+    pub async fn disable(&self, username: &str) -> Result<SessionsEnded, UsersError> {
+        let username = normalize_username(username);
+        self.directory.update_user(&username, UserChange::Disabled(true)).await?;
+        self.end_all(&username).await
+    }
+
+    /// Lets the user log in again; the sessions a disable ended stay ended.
+    pub async fn enable(&self, username: &str) -> Result<(), UsersError> {
+        Ok(self.directory.update_user(&normalize_username(username), UserChange::Disabled(false)).await?)
+    }
+
+    /// [`Self::disable`] or [`Self::enable`].
     pub async fn set_disabled(&self, username: &str, disabled: bool) -> Result<(), UsersError> {
-        Ok(self.directory.update_user(&normalize_username(username), UserChange::Disabled(disabled)).await?)
+        match disabled {
+            true => self.disable(username).await.map(drop),
+            false => self.enable(username).await,
+        }
     }
 
     /// Clears the brute-force lockout: the attempts counter and the lock.
@@ -134,8 +164,12 @@ impl Users {
         Ok(self.directory.update_user(&normalize_username(username), UserChange::Unlock).await?)
     }
 
-    pub async fn delete(&self, username: &str) -> Result<(), UsersError> {
-        Ok(self.directory.delete_user(&normalize_username(username)).await?)
+    /// Deleting the user ends its sessions: a refresh finds no user (or, once
+    /// the name is taken again, another `user_id`). Their items are cleanup.
+    pub async fn delete(&self, username: &str) -> Result<SessionsEnded, UsersError> {
+        let username = normalize_username(username);
+        self.directory.delete_user(&username).await?;
+        Ok(self.delete_session_items(&username).await)
     }
 
     /// argon2id on the blocking pool: tens of milliseconds of CPU.

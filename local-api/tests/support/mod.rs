@@ -49,7 +49,7 @@ pub fn basic_login(username: &str, password: &str) -> lambda_http::Request {
 
 /// The operations `admin users ...` runs, on this store.
 pub fn users(store: &Store) -> users::Users {
-    users::Users::new(store.user_store())
+    users::Users::new(store.user_store(), store.session_store())
 }
 
 /// `admin users add <name> --role ...`, with [`PASSWORD`].

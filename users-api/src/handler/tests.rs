@@ -1,5 +1,6 @@
 use common::password::{Params, PasswordHasher};
-use common::store::memory::MemoryUserStore;
+use common::session::{RefreshToken, SECRET_BYTES, SESSION_ID_BYTES, Session, session_id};
+use common::store::memory::{MemorySessionStore, MemoryUserStore};
 use common::store::{LockoutPolicy, UserDirectory};
 use serde_json::{Value, json};
 
@@ -9,7 +10,12 @@ const SAMPLE: &str = include_str!("../../../events/users-create.json");
 const PASSWORD: &str = "correct horse battery staple";
 
 fn api() -> (UsersApi, Arc<MemoryUserStore>) {
-    let store = Arc::new(MemoryUserStore::new());
+    let (api, store, _) = api_with_sessions();
+    (api, store)
+}
+
+fn api_with_sessions() -> (UsersApi, Arc<MemoryUserStore>, Arc<MemorySessionStore>) {
+    let (store, sessions) = (Arc::new(MemoryUserStore::new()), Arc::new(MemorySessionStore::new()));
     let config = UsersApiConfig {
         cors_allow_origin: "https://app.example.com".into(),
         lockout: LockoutPolicy { max_attempts: 3, lockout_secs: 900 },
@@ -17,7 +23,7 @@ fn api() -> (UsersApi, Arc<MemoryUserStore>) {
     };
     // argon2 at its minimum cost: these tests are about the API, not the hash.
     let cheap = PasswordHasher::with_params(Params::new(8, 1, 1, None).unwrap());
-    (UsersApi::new(&config, store.clone(), cheap), store)
+    (UsersApi::new(&config, store.clone(), sessions.clone(), cheap), store, sessions)
 }
 
 async fn seed(api: &UsersApi, username: &str, roles: &[&str]) {
@@ -246,4 +252,75 @@ async fn a_caller_changes_its_own_password_with_the_current_one() {
     let (status, body, response) = send(&api, me("a brand new password", "yet another password")).await;
     assert_eq!((status, body["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")));
     assert!(response.headers().contains_key(RETRY_AFTER));
+}
+
+/// A session as a login of this user starts it at `at_ms`, stored.
+async fn log_in_at(store: &MemoryUserStore, sessions: &MemorySessionStore, name: &str, n: u8, at_ms: u64) -> Session {
+    let user = store.get_user(name).await.unwrap().unwrap();
+    let id = session_id([n; SESSION_ID_BYTES]);
+    let token = RefreshToken::new(&id, [n; SECRET_BYTES]).unwrap();
+    let session = Session::start(id, &user, &token, at_ms, 3600);
+    sessions.create_session(&session).await.unwrap();
+    session
+}
+
+async fn log_in(store: &MemoryUserStore, sessions: &MemorySessionStore, name: &str, n: u8) -> Session {
+    log_in_at(store, sessions, name, n, common::clock::now_epoch_millis()).await
+}
+
+/// What a refresh would find: the session still stored, and its user letting it go on.
+async fn refreshable(store: &MemoryUserStore, sessions: &MemorySessionStore, session: &Session) -> bool {
+    let stored = sessions.get_session(&session.session_id).await.unwrap();
+    let user = store.get_user(&session.username).await.unwrap();
+    stored.is_some_and(|stored| stored.still_valid_for(user.as_ref()))
+}
+
+#[tokio::test]
+async fn disabling_deleting_or_a_new_password_ends_the_users_sessions() {
+    let (api, store, sessions) = api_with_sessions();
+    for name in ["alice", "bob", "carol", "vera", "dave"] {
+        seed(&api, name, &["viewer"]).await;
+    }
+    let me = json!({"current_password": PASSWORD, "new_password": "a brand new password"});
+    let cases = [
+        ("alice", request("PATCH", "/users/{username}", Some("alice"), Some(json!({"disabled": true})), ADMIN)),
+        (
+            "bob",
+            request("PATCH", "/users/{username}", Some("bob"), Some(json!({"password": "x long password"})), ADMIN),
+        ),
+        ("carol", request("DELETE", "/users/{username}", Some("carol"), None, ADMIN)),
+        ("vera", request("PUT", "/me/password", None, Some(me), VIEWER)),
+    ];
+    let bystander = log_in(&store, &sessions, "dave", 200).await;
+    for (n, (name, request)) in (1..).zip(cases) {
+        let ended = [log_in(&store, &sessions, name, n).await, log_in(&store, &sessions, name, n + 100).await];
+        assert!(refreshable(&store, &sessions, &ended[0]).await);
+        let (status, body, _) = send(&api, request).await;
+        assert!(status.is_success(), "{name}: {status} {body}");
+        for session in &ended {
+            assert!(!refreshable(&store, &sessions, session).await, "{name}");
+            assert!(sessions.get_session(&session.session_id).await.unwrap().is_none(), "{name}: item deleted");
+            let user = store.get_user(name).await.unwrap();
+            assert!(!session.still_valid_for(user.as_ref()), "{name}: refused even were its item still there");
+        }
+    }
+    assert!(refreshable(&store, &sessions, &bystander).await, "other users' sessions go on");
+    assert!(sessions.get_session(&bystander.session_id).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn enabling_again_revives_no_session_and_a_roles_change_ends_none() {
+    let (api, store, sessions) = api_with_sessions();
+    seed(&api, "alice", &["viewer"]).await;
+    let old = log_in(&store, &sessions, "alice", 1).await;
+    let patch = |body: Value| request("PATCH", "/users/{username}", Some("alice"), Some(body), ADMIN);
+    assert_eq!(send(&api, patch(json!({"disabled": true}))).await.0, StatusCode::OK);
+    assert_eq!(send(&api, patch(json!({"disabled": false}))).await.0, StatusCode::OK);
+    let user = store.get_user("alice").await.unwrap().unwrap();
+    assert!(!user.disabled && !old.still_valid_for(Some(&user)), "ended for good");
+
+    // Roles are read again at each refresh: changing them needs no session to end.
+    let kept = log_in_at(&store, &sessions, "alice", 2, user.sessions_revoked_at.unwrap() + 1).await;
+    assert_eq!(send(&api, patch(json!({"roles": ["ops"]}))).await.0, StatusCode::OK);
+    assert!(refreshable(&store, &sessions, &kept).await);
 }
