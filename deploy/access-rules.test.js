@@ -80,3 +80,30 @@ test("a parameter's wildcard that would open a narrower route wider fails", () =
   run({ 'GET /users/me': ['*'], 'GET /users/{id}': ['admin'] }, literal);
   assert.throws(() => run({ 'GET /users/me': ['admin'], 'GET /users/{id}': ['*'] }, literal), /would also open/);
 });
+
+test('httpApi routes (the HTTP API) are guarded by the function of their authorizer', () => {
+  const httpApi = (method, path, authorizer = 'checkToken') => ({ httpApi: { method, path, authorizer: { name: authorizer } } });
+  const withAuthorizers = (access, events, authorizers) => {
+    const serverless = service(access, events);
+    serverless.service.provider = { httpApi: { authorizers } };
+    new AccessRulesPlugin(serverless).hooks['before:package:initialize']();
+    return serverless.service.functions;
+  };
+  const lambda = { jwt: { type: 'request', functionName: 'checkToken' } };
+  const access = { 'GET /hello': ['*'], 'DELETE /users/{username}': ['admin'] };
+  const functions = withAuthorizers(access, [
+    httpApi('GET', '/hello', 'jwt'),
+    httpApi('DELETE', '/users/{username}', 'jwt'),
+    { httpApi: 'GET /open' },
+    { httpApi: { method: 'GET', path: '/also-open' } },
+  ], lambda);
+  assert.deepEqual(JSON.parse(functions.checkToken.environment.ACCESS_RULES), access);
+
+  assert.throws(() => withAuthorizers({ 'GET /hello': ['*'] }, [httpApi('GET', '/hello', 'jwt'),
+    httpApi('POST', '/hello', 'jwt')], lambda), /POST \/hello \(api\) is behind an authorizer but has no rule/);
+  assert.throws(() => withAuthorizers({ 'GET /hello': ['*'] }, [httpApi('*', '/hello', 'jwt')], lambda),
+    /ANY \/hello \(api\) is behind an authorizer: list its methods/);
+  assert.throws(() => withAuthorizers({ 'GET /hello': ['*'] }, [httpApi('GET', '/hello', 'cognito')],
+    { cognito: { type: 'jwt', issuerUrl: 'https://issuer', audience: ['x'] } }),
+  /GET \/hello \(api\) is behind the HTTP API authorizer "cognito", which is not a request authorizer/);
+});

@@ -4,15 +4,19 @@
 #   2. the pinned Python tools of scripts/requirements-test.txt (cargo-lambda,
 #      cfn-lint, moto) in the virtualenv $VENV (default .venv)
 #   3. the aarch64 Rust target
-#   4. `serverless package` with no AWS credentials: the cargo-lambda plugin
-#      cross-builds the three functions once (several minutes when cold)
-#   5. cfn-lint on the generated template: errors fail, warnings are shown
-#   6. node --test deploy/: the template and the zips, and the plugin
-#   7. deploy/deploy_test.py: the deploy commands themselves, from that package,
-#      with dummy credentials: `serverless deploy --package .serverless` with
+#   4. `serverless package` with no AWS credentials, twice: the HTTP API
+#      (--param="api=http") into target/serverless-http, and the REST API (the
+#      default) into .serverless. The cargo-lambda plugin cross-builds the
+#      functions (several minutes when cold; the second build finds them built)
+#   5. cfn-lint on both generated templates: errors fail, warnings are shown
+#   6. node --test deploy/: the REST template and the zips, and the plugins;
+#      then deploy/template.test.js on the HTTP template (EXPECT_API=http),
+#      which also compares it with the REST one
+#   7. deploy/deploy_test.py, for each package: the deploy commands themselves,
+#      with dummy credentials: `serverless deploy --package <package>` with
 #      every connection refused must fail at its first AWS call; then deploy,
 #      deploy again, deploy function and remove against moto's server (all
-#      services, on 127.0.0.1), checking what each must do
+#      services, on 127.0.0.1, a fresh one per package), checking what each must do
 #
 # Usage: bash deploy/check.sh            (from anywhere in the repo)
 #        VENV=/path/to/venv bash deploy/check.sh
@@ -23,7 +27,11 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 STAGE=dev
-TEMPLATE=.serverless/cloudformation-template-update-stack.json
+# The REST API's package where `serverless package` puts it; the HTTP API's
+# elsewhere (under target/, git-ignored).
+REST_PACKAGE=.serverless
+HTTP_PACKAGE=target/serverless-http
+TEMPLATE=cloudformation-template-update-stack.json
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -46,23 +54,42 @@ cfn-lint --version
 step "Rust target for arm64"
 rustup target add aarch64-unknown-linux-gnu
 
-step "serverless package --stage $STAGE (offline, no AWS credentials)"
 # No credentials, no profile, no instance metadata: packaging must not need AWS.
 # nice: the cross build is long and the machine is shared.
-env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
-  AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
-  SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
-  nice -n 10 npx --no -- serverless package --stage "$STAGE"
+package() {
+  env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+    AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
+    SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
+    nice -n 10 npx --no -- serverless package --stage "$STAGE" "$@"
+}
+
+# The HTTP API first: every `serverless package` (whatever its --package)
+# starts by deleting .serverless, where the REST API's goes next.
+step "serverless package --stage $STAGE --param=api=http --package $HTTP_PACKAGE (HTTP API; offline, no AWS credentials)"
+rm -rf "$HTTP_PACKAGE"
+package --param="api=http" --package "$HTTP_PACKAGE"
 ls -l target/lambda/arm64/*.zip   # the artifacts (arm64 is the default architecture)
 
-step "cfn-lint $TEMPLATE"
-# Warnings (on what osls generates) are printed but do not fail; errors do.
-cfn-lint --regions us-east-1 --non-zero-exit-code error -- "$TEMPLATE"
-echo "cfn-lint: no errors"
+step "serverless package --stage $STAGE (REST API)"
+package
 
-step "node --test deploy/"
-node --test deploy/
+for dir in "$REST_PACKAGE" "$HTTP_PACKAGE"; do
+  step "cfn-lint $dir/$TEMPLATE"
+  # Warnings (on what osls generates) are printed but do not fail; errors do.
+  cfn-lint --regions us-east-1 --non-zero-exit-code error -- "$dir/$TEMPLATE"
+  echo "cfn-lint: no errors"
+done
 
-step "the deploy commands, offline: deploy/deploy_test.py"
+step "node --test deploy/ (the REST package, the plugins)"
+SLS_PACKAGE_DIR="$REST_PACKAGE" EXPECT_API=rest node --test deploy/
+
+step "node --test deploy/template.test.js (the HTTP package, and against the REST one)"
+SLS_PACKAGE_DIR="$HTTP_PACKAGE" EXPECT_API=http SLS_REST_PACKAGE_DIR="$REST_PACKAGE" \
+  node --test deploy/template.test.js
+
 # Its own timeouts: DEPLOY_TEST_TIMEOUT seconds per command (default 180).
-"$VENV/bin/python" deploy/deploy_test.py
+step "the deploy commands, offline, REST API: deploy/deploy_test.py"
+SLS_PACKAGE_DIR="$REST_PACKAGE" DEPLOY_TEST_WORK=target/deploy-test "$VENV/bin/python" deploy/deploy_test.py
+
+step "the deploy commands, offline, HTTP API: deploy/deploy_test.py"
+SLS_PACKAGE_DIR="$HTTP_PACKAGE" DEPLOY_TEST_WORK=target/deploy-test-http "$VENV/bin/python" deploy/deploy_test.py

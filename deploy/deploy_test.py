@@ -6,15 +6,29 @@ with the Python of the test virtualenv (moto and boto3, scripts/requirements-tes
 
     .venv/bin/python deploy/deploy_test.py
 
+SLS_PACKAGE_DIR names another package (default .serverless), e.g. the HTTP API
+variant's, and DEPLOY_TEST_WORK another directory for the logs (default
+target/deploy-test):
+
+    npx serverless package --stage dev --param="api=http" --package target/serverless-http
+    SLS_PACKAGE_DIR=target/serverless-http DEPLOY_TEST_WORK=target/deploy-test-http \
+      .venv/bin/python deploy/deploy_test.py
+
+Every command gets --param="api=<custom.api of the package>", so that `deploy`
+and `deploy function` make the same kind of API as the package. osls deletes
+.serverless in every command that packages (and `deploy` without --package
+packages there): when the package under test is elsewhere, .serverless is
+saved first and put back at the end.
+
 Every command gets dummy credentials, no AWS config files, no proxy, and
 AWS_ENDPOINT_URL on 127.0.0.1, so no real AWS endpoint can be reached:
 
-1. refused: `serverless deploy --package .serverless` with every connection
+1. refused: `serverless deploy --package <package>` with every connection
    refused must fail at its first AWS call (ECONNREFUSED), never on its own
    checks of the package (e.g. "No <service>.zip file found").
 2. against moto's server, all services (scripts/moto_deploy_server.py, which
    patches three moto limits), one account for the steps below, in order:
-   - `serverless deploy --package .serverless`: succeeds; the deployment bucket
+   - `serverless deploy --package <package>`: succeeds; the deployment bucket
      holds exactly the package's artifacts (same SHA-256 as the local zips),
      the state file and the compiled template (the local one); the stack was
      created (CREATE_COMPLETE) and updated without failure; every resource of
@@ -28,14 +42,15 @@ AWS_ENDPOINT_URL on 127.0.0.1, so no real AWS endpoint can be reached:
    - `serverless remove`: the stack and its bucket are gone, the functions too,
      and the retained tables (DeletionPolicy: Retain) are still there.
 
-Data-driven: functions, artifacts, stage, region, resources and outputs come from
-the package (.serverless/serverless-state.json and the compiled template), not
+Data-driven: functions, artifacts, stage, region, API kind, resources and outputs
+come from the package (serverless-state.json and the compiled template), not
 from a list here. `serverless deploy --package` deletes the package directory
 when it succeeds (osls treats it as a temporary copy): the package is saved
 first and put back at the end.
 
 Every wait has a timeout (DEPLOY_TEST_TIMEOUT seconds per command, default 180),
-and moto's log and each command's output are kept in target/deploy-test/.
+and moto's log and each command's output are kept in target/deploy-test/
+(DEPLOY_TEST_WORK).
 """
 
 import base64
@@ -56,18 +71,28 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / ".serverless"
-WORK = ROOT / "target" / "deploy-test"
+DEFAULT_PACKAGE = ROOT / ".serverless"
+PACKAGE = (ROOT / os.environ.get("SLS_PACKAGE_DIR", ".serverless")).resolve()
+PACKAGE_ARG = os.path.relpath(PACKAGE, ROOT)  # as `deploy --package` is given it
+WORK = (ROOT / os.environ.get("DEPLOY_TEST_WORK", "target/deploy-test")).resolve()
 SAVED_PACKAGE = WORK / "package"
+SAVED_DEFAULT_PACKAGE = WORK / "default-package"
 TIMEOUT = float(os.environ.get("DEPLOY_TEST_TIMEOUT", "180"))
 
 # Resource types in the template that moto 5.2.5's CloudFormation skips with
 # "No Moto CloudFormation support for ..." (the stack still completes). The
 # test fails if another type is missing, and if one of these starts to exist
-# (then remove it here): the list cannot go stale silently.
+# (then remove it here): the list cannot go stale silently. moto has an
+# apigatewayv2 API but no CloudFormation support for any of its types: nothing
+# of the HTTP API variant's API is created.
 MOTO_CANNOT_CREATE = {
     "AWS::ApiGateway::Authorizer",
     "AWS::ApiGateway::GatewayResponse",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Authorizer",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Stage",
     "AWS::S3::BucketPolicy",
     "AWS::SecretsManager::Secret",
 }
@@ -134,6 +159,8 @@ class Package:
         self.stage = provider["stage"]
         self.region = provider["region"]
         self.stack = provider.get("stackName") or f"{service['service']}-{self.stage}"
+        # rest or http (plugins/api-kind.js): every command is given the same.
+        self.api = (service.get("custom") or {}).get("api") or "rest"
         self.artifact_directory = self.state["package"]["artifactDirectoryName"]
         # name -> (deployed function name, local artifact path)
         self.functions = {}
@@ -212,7 +239,8 @@ def serverless(args, endpoint, log_name):
         AWS_EC2_METADATA_DISABLED="true", SLS_TELEMETRY_DISABLED="1", SLS_NOTIFICATIONS_MODE="off",
         CARGO_LAMBDA_SKIP_BUILD="1",
     )
-    command = ["npx", "--no", "--", "serverless", *args, "--stage", PKG.stage, "--region", PKG.region, "--verbose"]
+    command = ["npx", "--no", "--", "serverless", *args, "--stage", PKG.stage, "--region", PKG.region,
+               f"--param=api={PKG.api}", "--verbose"]
     print(f"    $ {' '.join(command[3:])}   (AWS_ENDPOINT_URL={endpoint})", flush=True)
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -225,8 +253,8 @@ def serverless(args, endpoint, log_name):
         (WORK / log_name).write_text(output)
         raise Failure(f"`serverless {' '.join(args)}` still running after {TIMEOUT:.0f} s, killed:\n{tail(output)}")
     (WORK / log_name).write_text(output)
-    print(f"      exit {process.returncode} after {time.monotonic() - started:.1f} s (output: target/deploy-test/{log_name})",
-          flush=True)
+    print(f"      exit {process.returncode} after {time.monotonic() - started:.1f} s "
+          f"(output: {os.path.relpath(WORK / log_name, ROOT)})", flush=True)
     return process.returncode, output
 
 
@@ -264,7 +292,7 @@ def refused_deploy_fails_at_first_aws_call():
         # other process can take the port meanwhile.
         closed.bind(("127.0.0.1", 0))
         endpoint = f"http://127.0.0.1:{closed.getsockname()[1]}"
-        code, output = serverless(["deploy", "--package", ".serverless"], endpoint, "refused-deploy.log")
+        code, output = serverless(["deploy", "--package", PACKAGE_ARG], endpoint, "refused-deploy.log")
     error = error_of(output)
     check(code != 0, f"deploy succeeded with every connection refused?\n{tail(output)}")
     check(f"ECONNREFUSED {endpoint[len('http://'):]}" in error,
@@ -274,8 +302,8 @@ def refused_deploy_fails_at_first_aws_call():
 
 def deploy_package(moto):
     restore_package()
-    code, output = serverless(["deploy", "--package", ".serverless"], moto.endpoint, "moto-deploy-package.log")
-    check(code == 0, f"deploy --package .serverless failed: {error_of(output)}\n{tail(output)}")
+    code, output = serverless(["deploy", "--package", PACKAGE_ARG], moto.endpoint, "moto-deploy-package.log")
+    check(code == 0, f"deploy --package {PACKAGE_ARG} failed: {error_of(output)}\n{tail(output)}")
     check_stack(moto, expect_created=True)
     check_uploads(moto)
     check_resources_and_outputs(moto)
@@ -287,6 +315,7 @@ def deploy_again(moto):
     code, output = serverless(["deploy"], moto.endpoint, "moto-deploy.log")
     check(code == 0, f"deploy failed: {error_of(output)}\n{tail(output)}")
     check_stack(moto, expect_created=False)
+    check_same_kind_of_stack(moto)
     check_function_code(moto)
 
 
@@ -412,6 +441,9 @@ def check_resources_and_outputs(moto):
     if "ServiceEndpoint" in PKG.outputs and "ApiGatewayRestApi" in ids:
         endpoint = f"https://{ids['ApiGatewayRestApi']}.execute-api.{PKG.region}.amazonaws.com/{PKG.stage}"
         check(outputs["ServiceEndpoint"] == endpoint, f"ServiceEndpoint {outputs['ServiceEndpoint']}, expected {endpoint}")
+    if "HttpApiUrl" in PKG.outputs and ids.get("HttpApi"):
+        endpoint = f"https://{ids['HttpApi']}.execute-api.{PKG.region}.amazonaws.com"
+        check(outputs["HttpApiUrl"] == endpoint, f"HttpApiUrl {outputs['HttpApiUrl']}, expected {endpoint}")
     check_tables(moto)
     print(f"      {len(ids)} of {len(PKG.resources)} resources created; not by moto: "
           f"{', '.join(sorted(i + ' (' + PKG.resources[i]['Type'] + ')' for i in skipped)) or 'none'}")
@@ -439,6 +471,16 @@ def check_tables(moto):
         else:
             check(ttl.get("TimeToLiveStatus") in (None, "DISABLED"), f"{logical_id}: TTL {ttl}, none declared")
         print(f"      {logical_id}: keys, {len(want)} index(es) and TTL as declared")
+
+
+def check_same_kind_of_stack(moto):
+    """The stack's template now has the resources of the package's (with --param=api=..., the same API)."""
+    body = moto.client("cloudformation", PKG.region).get_template(StackName=PKG.stack)["TemplateBody"]
+    deployed = json.loads(body) if isinstance(body, str) else body
+    types = lambda template: sorted(r["Type"] for r in template["Resources"].values())  # noqa: E731
+    check(types(deployed) == types(PKG.template),
+          f"the deployed template's resource types are not the package's:\n{types(deployed)}\n{types(PKG.template)}")
+    print(f"      the deployed template has the package's {len(PKG.resources)} resources, by type")
 
 
 def check_function_code(moto):
@@ -471,8 +513,14 @@ def main():
     except Failure as failure:
         print(f"FAIL {failure}\ndeploy: 0 passed, 1 failed")
         return 1
-    print(f"deploy test: stack {PKG.stack}, stage {PKG.stage}, {PKG.region}; "
-          f"functions {', '.join(PKG.functions)}", flush=True)
+    # `serverless deploy` packages into .serverless: keep another package there intact.
+    keep_default = PACKAGE != DEFAULT_PACKAGE and DEFAULT_PACKAGE.exists()
+    if SAVED_DEFAULT_PACKAGE.exists():
+        shutil.rmtree(SAVED_DEFAULT_PACKAGE)
+    if keep_default:
+        shutil.copytree(DEFAULT_PACKAGE, SAVED_DEFAULT_PACKAGE)
+    print(f"deploy test: package {PACKAGE_ARG} ({PKG.api} API), stack {PKG.stack}, stage {PKG.stage}, "
+          f"{PKG.region}; functions {', '.join(PKG.functions)}", flush=True)
 
     passed, failed, not_run = [], [], []
 
@@ -495,14 +543,14 @@ def main():
 
     moto = None
     try:
-        step("deploy --package .serverless, every connection refused: fails at its first AWS call",
+        step(f"deploy --package {PACKAGE_ARG}, every connection refused: fails at its first AWS call",
              refused_deploy_fails_at_first_aws_call)
         print("--> starting moto (all services) on 127.0.0.1", flush=True)
         moto = Moto(sys.executable)
         moto.wait_ready(PKG.region)
         # Each step needs the one before it: stop at the first failure.
         chain = [
-            ("deploy --package .serverless against moto", deploy_package),
+            (f"deploy --package {PACKAGE_ARG} against moto", deploy_package),
             ("deploy (packages with the prebuilt zips) against moto, an update", deploy_again),
             ("deploy function -f NAME --force, each function, against moto", deploy_each_function),
             ("remove against moto", remove),
@@ -518,6 +566,11 @@ def main():
         if moto:
             moto.stop()
         restore_package()
+        if PACKAGE != DEFAULT_PACKAGE:
+            if DEFAULT_PACKAGE.exists():
+                shutil.rmtree(DEFAULT_PACKAGE)
+            if keep_default:
+                shutil.copytree(SAVED_DEFAULT_PACKAGE, DEFAULT_PACKAGE)
 
     for name in not_run:
         print(f"not run (needs the step that failed): {name}")

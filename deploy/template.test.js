@@ -5,7 +5,15 @@
 //
 //   npx serverless package --stage dev && node --test deploy/
 //
+// The HTTP API variant (--param="api=http"), which is also compared with the
+// REST one (same routes; IAM, tables, functions and the rest identical):
+//
+//   npx serverless package --stage dev --param="api=http" --package target/serverless-http
+//   SLS_PACKAGE_DIR=target/serverless-http EXPECT_API=http node --test deploy/template.test.js
+//
 // SLS_PACKAGE_DIR: where the package is (default .serverless)
+// EXPECT_API: rest (default) or http, the API the package was made for
+// SLS_REST_PACKAGE_DIR: with EXPECT_API=http, the REST package to compare with (default .serverless)
 // EXPECT_ARCH: arm64 (default) or x86_64
 // EXPECT_STAGE: dev (default)
 
@@ -21,6 +29,8 @@ const templatePath = path.join(packageDir, 'cloudformation-template-update-stack
 const statePath = path.join(packageDir, 'serverless-state.json');
 const expectArch = process.env.EXPECT_ARCH || 'arm64';
 const expectStage = process.env.EXPECT_STAGE || 'dev';
+const expectApi = process.env.EXPECT_API || 'rest';
+const expectTtl = Number(process.env.EXPECT_AUTHORIZER_TTL || 300);
 
 if (!fs.existsSync(templatePath)) {
   throw new Error(`${templatePath} not found: run \`npx serverless package\` first (or deploy/check.sh)`);
@@ -29,6 +39,9 @@ const template = JSON.parse(fs.readFileSync(templatePath, 'utf8'));
 const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
 const resources = template.Resources;
 const ofType = (type) => Object.entries(resources).filter(([, r]) => r.Type === type);
+// Tests of one variant only.
+const restTest = (name, fn) => expectApi === 'rest' && test(name, fn);
+const httpTest = (name, fn) => expectApi === 'http' && test(name, fn);
 
 const FUNCTIONS = {
   authenticate: { logicalId: 'AuthenticateLambdaFunction', memory: 1024, timeout: 10 },
@@ -135,7 +148,12 @@ test('log groups keep 14 days', () => {
   for (const [id, group] of groups) assert.equal(group.Properties.RetentionInDays, 14, id);
 });
 
-test('checkToken is the one TOKEN authorizer, on exactly the routes custom.access lists', () => {
+test(`the package is of the ${expectApi} API (custom.api)`, () => {
+  assert.ok(['rest', 'http'].includes(expectApi), `EXPECT_API=${expectApi}: rest or http`);
+  assert.equal(state.service.custom.api, expectApi);
+});
+
+restTest('checkToken is the one TOKEN authorizer, on exactly the routes custom.access lists', () => {
   const authorizers = ofType('AWS::ApiGateway::Authorizer');
   assert.equal(authorizers.length, 1);
   const [authorizerId, authorizer] = authorizers[0];
@@ -143,7 +161,7 @@ test('checkToken is the one TOKEN authorizer, on exactly the routes custom.acces
   assert.equal(props.Type, 'TOKEN');
   assert.equal(props.IdentitySource, 'method.request.header.Authorization');
   assert.equal(props.IdentityValidationExpression, identityValidationExpressionInServerlessYml());
-  assert.equal(props.AuthorizerResultTtlInSeconds, Number(process.env.EXPECT_AUTHORIZER_TTL || 300));
+  assert.equal(props.AuthorizerResultTtlInSeconds, expectTtl);
   assert.ok(references(props.AuthorizerUri).has('CheckTokenLambdaFunction'), 'authorizer invokes checkToken');
 
   const methods = Object.fromEntries(ofType('AWS::ApiGateway::Method').map(([id, r]) => [id, r.Properties]));
@@ -186,7 +204,6 @@ test('the users table', () => {
   assert.deepEqual(p.SSESpecification, { SSEEnabled: true });
   assert.equal(p.TimeToLiveSpecification, undefined, 'no TTL');
   assert.deepEqual(template.Outputs.UsersTableName.Value, { Ref: 'UsersTable' });
-  assert.ok(template.Outputs.ServiceEndpoint, 'ServiceEndpoint output');
 });
 
 test('the sessions table', () => {
@@ -338,7 +355,9 @@ test('environment of each function', () => {
   assert.deepEqual(env('authenticate').SESSIONS_TABLE, { Ref: 'SessionsTable' });
   assert.equal(env('authenticate').JWT_TTL, '15m');
   assert.equal(env('authenticate').REFRESH_TTL, '30d');
-  assert.deepEqual(Object.keys(env('checkToken')).sort(), ['ACCESS_RULES', 'API_GATEWAY_ARN', 'JWT_AUDIENCE',
+  // API_GATEWAY_ARN only for the REST API's policies: the HTTP API's simple responses name no ARN.
+  assert.deepEqual(Object.keys(env('checkToken')).sort(), ['ACCESS_RULES',
+    ...(expectApi === 'rest' ? ['API_GATEWAY_ARN'] : []), 'JWT_AUDIENCE',
     'JWT_ISSUER', 'JWT_KEY_ID', 'JWT_LEEWAY', 'JWT_PREVIOUS_KEYS', 'JWT_SECRET']);
   // The access table reaches the authorizer as written in serverless.yml.
   assert.deepEqual(JSON.parse(env('checkToken').ACCESS_RULES), state.service.custom.access);
@@ -355,14 +374,17 @@ test('environment of each function', () => {
     assert.equal(env('authenticate')[name], `jwt-token-service-${expectStage}`, `authenticate ${name}`);
     assert.equal(env('checkToken')[name], env('authenticate')[name], `checkToken ${name}`);
   }
+});
 
-  const arn = env('checkToken').API_GATEWAY_ARN;
+restTest('checkToken names the REST API stage in its policies (API_GATEWAY_ARN)', () => {
+  assert.ok(template.Outputs.ServiceEndpoint, 'ServiceEndpoint output');
+  const arn = resources.CheckTokenLambdaFunction.Properties.Environment.Variables.API_GATEWAY_ARN;
   assert.equal(joined(arn), `arn:<ref>:execute-api:<ref>:<ref>:<ref>/${expectStage}`);
   assert.deepEqual(arn['Fn::Join'][1].filter((p) => typeof p !== 'string'),
     [{ Ref: 'AWS::Partition' }, { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, { Ref: 'ApiGatewayRestApi' }]);
 });
 
-test('gateway responses carry CORS headers and are in the first deployment', () => {
+restTest('gateway responses carry CORS headers and are in the first deployment', () => {
   const responses = Object.fromEntries(
     ofType('AWS::ApiGateway::GatewayResponse').map(([id, r]) => [r.Properties.ResponseType, { id, ...r.Properties }])
   );
@@ -391,4 +413,141 @@ test('no circular dependency between resources', () => {
     state[id] = 'done';
   };
   Object.keys(resources).forEach((id) => visit(id, []));
+});
+
+// ------------------------------------------------------------ the HTTP API variant
+
+// The REST variant's package, to compare with (loaded only for EXPECT_API=http).
+function restPackage() {
+  const dir = path.resolve(root, process.env.SLS_REST_PACKAGE_DIR || '.serverless');
+  const file = path.join(dir, 'cloudformation-template-update-stack.json');
+  assert.ok(fs.existsSync(file), `${file} not found: package the REST variant too (deploy/check.sh does)`);
+  const restState = JSON.parse(fs.readFileSync(path.join(dir, 'serverless-state.json'), 'utf8'));
+  assert.equal(restState.service.custom.api, 'rest', `${dir} holds the REST variant`);
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+// The logical id of the function an integration or permission names (Fn::GetAtt [X, Arn]).
+const functionOf = (value) => {
+  const ids = [...references(value)].filter((id) => /LambdaFunction$/.test(id));
+  assert.equal(ids.length, 1, `one function in ${JSON.stringify(value)}`);
+  return ids[0];
+};
+
+// Every route of the REST variant: "METHOD /path" -> { authorization, fn }, preflights left out.
+function restRoutes(rest) {
+  const r = rest.Resources;
+  const pathOf = (ref) => (ref['Fn::GetAtt'] ? '' : `${pathOf(r[ref.Ref].Properties.ParentId)}/${r[ref.Ref].Properties.PathPart}`);
+  return Object.fromEntries(Object.values(r)
+    .filter((x) => x.Type === 'AWS::ApiGateway::Method' && x.Properties.HttpMethod !== 'OPTIONS')
+    .map(({ Properties: m }) => [`${m.HttpMethod} ${pathOf(m.ResourceId)}`,
+      { authorization: m.AuthorizationType, fn: functionOf(m.Integration.Uri) }]));
+}
+
+httpTest('one HTTP API with its own CORS, and nothing of the REST API', () => {
+  const apis = ofType('AWS::ApiGatewayV2::Api');
+  assert.deepEqual(apis.map(([id]) => id), ['HttpApi']);
+  const api = apis[0][1].Properties;
+  assert.equal(api.ProtocolType, 'HTTP');
+  // corsAllowOrigin, the same param as the functions' CORS_ALLOW_ORIGIN.
+  assert.deepEqual(api.CorsConfiguration.AllowOrigins,
+    [resources.HelloLambdaFunction.Properties.Environment.Variables.CORS_ALLOW_ORIGIN]);
+  assert.deepEqual(api.CorsConfiguration.AllowOrigins, [process.env.EXPECT_CORS_ALLOW_ORIGIN || '*']);
+  for (const header of ['Authorization', 'Content-Type']) assert.ok(api.CorsConfiguration.AllowHeaders.includes(header), header);
+  const methods = new Set(ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey.split(' ')[0]));
+  for (const method of [...methods, 'OPTIONS']) assert.ok(api.CorsConfiguration.AllowMethods.includes(method), method);
+  assert.equal(api.CorsConfiguration.AllowCredentials, undefined, 'no credentials (with origin *)');
+
+  const [[, stage]] = ofType('AWS::ApiGatewayV2::Stage');
+  assert.deepEqual(stage.Properties.ApiId, { Ref: 'HttpApi' });
+  assert.equal(stage.Properties.StageName, '$default');
+  assert.equal(stage.Properties.AutoDeploy, true);
+
+  // No REST API, gateway response or anything else of AWS::ApiGateway (v1), and nothing refers to one.
+  assert.deepEqual(Object.entries(resources).filter(([, r]) => r.Type.startsWith('AWS::ApiGateway::')).map(([id]) => id), []);
+  assert.ok(!JSON.stringify(template).includes('ApiGatewayRestApi'), 'no reference to ApiGatewayRestApi');
+  assert.equal(template.Outputs.ServiceEndpoint, undefined);
+  assert.ok(template.Outputs.HttpApiUrl, 'HttpApiUrl output (the base URL)');
+});
+
+httpTest('checkToken is the one REQUEST authorizer: simple responses, cached per token and route', () => {
+  const authorizers = ofType('AWS::ApiGatewayV2::Authorizer');
+  assert.equal(authorizers.length, 1);
+  const [authorizerId, authorizer] = authorizers[0];
+  const props = authorizer.Properties;
+  assert.deepEqual(props.ApiId, { Ref: 'HttpApi' });
+  assert.equal(props.AuthorizerType, 'REQUEST');
+  assert.equal(props.AuthorizerPayloadFormatVersion, '2.0');
+  assert.equal(props.EnableSimpleResponses, true);
+  // The cache key: a decision cached for one route never answers another.
+  assert.deepEqual(props.IdentitySource, ['$request.header.Authorization', '$context.routeKey']);
+  assert.equal(props.AuthorizerResultTtlInSeconds, expectTtl);
+  assert.equal(functionOf(props.AuthorizerUri), 'CheckTokenLambdaFunction');
+  assert.equal(authorizerId, 'HttpApiAuthorizerCheckToken');
+  assert.equal(ofType('AWS::ApiGateway::Authorizer').length, 0);
+});
+
+httpTest("every route of the REST variant, with the same method, path, function and authorizer", () => {
+  const expected = restRoutes(restPackage());
+  const integrations = Object.fromEntries(ofType('AWS::ApiGatewayV2::Integration').map(([id, r]) => [id, r.Properties]));
+  for (const [id, integration] of Object.entries(integrations)) {
+    assert.equal(integration.IntegrationType, 'AWS_PROXY', id);
+    assert.equal(integration.PayloadFormatVersion, '2.0', id);
+    assert.deepEqual(integration.ApiId, { Ref: 'HttpApi' }, id);
+  }
+  const routes = Object.fromEntries(ofType('AWS::ApiGatewayV2::Route').map(([, { Properties: r }]) => {
+    const [integration] = [...references(r.Target)];
+    const authorization = r.AuthorizationType || 'NONE';
+    if (authorization === 'CUSTOM') assert.deepEqual(r.AuthorizerId, { Ref: 'HttpApiAuthorizerCheckToken' }, r.RouteKey);
+    else assert.equal(r.AuthorizerId, undefined, r.RouteKey);
+    return [r.RouteKey, { authorization, fn: functionOf(integrations[integration].IntegrationUri) }];
+  }));
+  assert.deepEqual(routes, expected);
+  const guarded = Object.keys(routes).filter((route) => routes[route].authorization === 'CUSTOM');
+  assert.deepEqual(guarded.sort(), Object.keys(state.service.custom.access).sort());
+  for (const route of ['GET /authenticate', 'POST /authenticate', 'POST /token', 'POST /revoke']) {
+    assert.equal(routes[route]?.authorization, 'NONE', `${route} is public`);
+  }
+  assert.equal(routes['GET /hello'].authorization, 'CUSTOM');
+});
+
+httpTest('API Gateway may invoke the authorizer and each function behind a route, from this API only', () => {
+  const permissions = ofType('AWS::Lambda::Permission').map(([, r]) => r.Properties);
+  for (const p of permissions) {
+    assert.equal(p.Action, 'lambda:InvokeFunction');
+    assert.equal(p.Principal, 'apigateway.amazonaws.com');
+    assert.ok(references(p.SourceArn).has('HttpApi'), `${JSON.stringify(p.SourceArn)} names the HTTP API`);
+    assert.match(joined(p.SourceArn), /^arn:<ref>:execute-api:<ref>:<ref>:<ref>\//);
+  }
+  const invoked = permissions.map((p) => functionOf(p.FunctionName)).sort();
+  assert.deepEqual(invoked, ['AuthenticateLambdaFunction', 'CheckTokenLambdaFunction', 'HelloLambdaFunction',
+    'UsersApiLambdaFunction']);
+});
+
+httpTest('the rest of the stack is the REST variant\'s: IAM, tables, secrets, functions, parameters', () => {
+  const rest = restPackage();
+  const apiTypes = /^AWS::(ApiGateway|ApiGatewayV2)::|^AWS::Lambda::(Permission|Version)$/;
+  const shared = (t) => Object.keys(t.Resources).filter((id) => !apiTypes.test(t.Resources[id].Type)).sort();
+  assert.deepEqual(shared(template), shared(rest));
+  // The S3 key names the packaging time; checkToken's API_GATEWAY_ARN is the REST API's.
+  const comparable = (t, id) => {
+    const copy = JSON.parse(JSON.stringify(t.Resources[id]));
+    if (copy.Type === 'AWS::Lambda::Function') {
+      delete copy.Properties.Code.S3Key;
+      delete copy.Properties.Environment.Variables.API_GATEWAY_ARN;
+    }
+    return copy;
+  };
+  for (const id of shared(template)) assert.deepEqual(comparable(template, id), comparable(rest, id), id);
+  for (const type of ['AWS::IAM::Role', 'AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']) {
+    assert.ok(shared(template).some((id) => template.Resources[id].Type === type), `compared some ${type}`);
+  }
+  assert.deepEqual(template.Parameters, rest.Parameters);
+  assert.deepEqual(template.Conditions, rest.Conditions);
+  // One version per function, of the same code.
+  const versions = (t) => Object.values(t.Resources).filter((r) => r.Type === 'AWS::Lambda::Version')
+    .map((r) => `${r.Properties.FunctionName.Ref} ${r.Properties.CodeSha256}`).sort();
+  assert.deepEqual(versions(template), versions(rest));
+  const outputs = (t) => Object.keys(t.Outputs).filter((k) => !/^(ServiceEndpoint|HttpApi)/.test(k)).sort();
+  assert.deepEqual(outputs(template), outputs(rest));
 });

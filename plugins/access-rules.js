@@ -11,8 +11,9 @@
 // hands it to every function that serves as an authorizer, as the JSON
 // environment variable ACCESS_RULES (check-token turns it into the policy
 // of each token; the local API reads the same table from this file):
-//   - every http route behind an authorizer has a rule: one without would be
-//     open to nobody, which is surely a mistake;
+//   - every route behind an authorizer (an `http` event of the REST API, or an
+//     `httpApi` event of the HTTP API, plugins/api-kind.js) has a rule: one
+//     without would be open to nobody, which is surely a mistake;
 //   - every rule names such a route;
 //   - no rule's method ARN pattern opens another route to roles that route's
 //     own rule does not admit (IAM's '*', which stands for a path parameter,
@@ -45,7 +46,7 @@ class AccessRulesPlugin {
     const service = this.serverless.service;
     const table = (service.custom && service.custom.access) || {};
     const rules = parseRules(table, (message) => this.fail(message));
-    const routes = guardedRoutes(service);
+    const routes = guardedRoutes(service, (message) => this.fail(message));
     checkCoverage(rules, routes, (message) => this.fail(message));
     checkOverlaps(rules, (message) => this.fail(message));
     const json = JSON.stringify(table);
@@ -74,16 +75,32 @@ function parseRules(table, fail) {
   });
 }
 
-// Every http event behind an authorizer: [{ method, path, authorizer }].
-function guardedRoutes(service) {
+// Every route behind an authorizer: [{ method, path, authorizer, fn }], where
+// authorizer is the function that decides. `http` events (REST API) name the
+// authorizer function; `httpApi` events (HTTP API, see plugins/api-kind.js)
+// name an authorizer of provider.httpApi.authorizers, whose functionName it is.
+function guardedRoutes(service, fail) {
+  const httpApiAuthorizers = (service.provider && service.provider.httpApi && service.provider.httpApi.authorizers) || {};
   const routes = [];
   for (const name of service.getAllFunctions()) {
     for (const event of service.getFunction(name).events || []) {
-      const http = event.http;
+      const http = event.http || event.httpApi;
       if (!http || typeof http !== 'object' || !http.authorizer) continue;
-      const authorizer = typeof http.authorizer === 'string' ? http.authorizer : http.authorizer.name;
+      const method = String(http.method || '*').toUpperCase();
       const path = `/${String(http.path).replace(/^\/+|\/+$/g, '')}`;
-      routes.push({ method: String(http.method).toUpperCase(), path, authorizer, fn: name });
+      const route = { method: method === '*' ? 'ANY' : method, path, fn: name };
+      const authorizer = typeof http.authorizer === 'string' ? http.authorizer : http.authorizer.name;
+      if (event.http) {
+        route.authorizer = authorizer;
+      } else {
+        const config = httpApiAuthorizers[authorizer];
+        if (!config || config.type !== 'request' || !config.functionName) {
+          throw fail(`${route.method} ${route.path} (${name}) is behind the HTTP API authorizer "${authorizer}", ` +
+            'which is not a request authorizer of a function of this service (provider.httpApi.authorizers)');
+        }
+        route.authorizer = config.functionName;
+      }
+      routes.push(route);
     }
   }
   return routes;
