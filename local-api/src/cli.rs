@@ -1,8 +1,10 @@
 //! The `local-api` binary: its command line, the store and the local secret
 //! it settles, and the banner it prints.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::config::{JWT_SECRET, process_env};
 use local_store::secret::{LocalSecretError, LocalSecretOrigin, load_or_create_local};
@@ -16,9 +18,22 @@ use crate::{ApiKind, Gateway, GatewayBuilder, StartupError, routes};
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "local-api", version, about = "Runs the token service locally behind an emulated API Gateway")]
 pub struct Args {
-    /// Port on 127.0.0.1 (0 picks a free one).
+    /// Port to listen on (0 picks a free one).
     #[arg(long, env = "PORT", default_value_t = 3000)]
     pub port: u16,
+    /// Address to listen on. Anything but a loopback address lets other
+    /// machines call the API: a warning says so.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub host: IpAddr,
+    /// Environment variables for the functions from a dotenv file (KEY=value
+    /// lines, `#` comments), as `cargo lambda watch --env-file`; variables
+    /// already set in the environment win.
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// The request log: `text` lines or `json` lines with a timestamp
+    /// (default: json when AWS_LAMBDA_LOG_FORMAT=JSON, as for the functions' own logs).
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormat>,
     /// Seconds an authorizer decision is cached per token (0 disables the
     /// cache); default: resultTtlInSeconds from serverless.yml (300).
     #[arg(long, env = "AUTHORIZER_TTL")]
@@ -30,6 +45,36 @@ pub struct Args {
     pub api: ApiKind,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+/// How the request log is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// How long Ctrl-C waits for requests in flight before the server exits anyway.
+pub const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// Loads `--env-file` into the process environment, without overriding what
+/// is already set. Call it before any thread starts: the environment is
+/// process-wide and the AWS SDK reads it later.
+pub fn load_env_file(args: &Args) -> Result<(), StartupError> {
+    let Some(path) = &args.env_file else { return Ok(()) };
+    dotenvy::from_path(path).map_err(|err| match err {
+        dotenvy::Error::Io(io) => StartupError::Io(format!("--env-file {}: {io}", path.display())),
+        // Its message names the line; a value never appears in it.
+        other => StartupError::Io(format!("--env-file {}: {other}", path.display())),
+    })
+}
+
+/// The request log's format: the flag, else the functions' own setting.
+fn log_format(args: &Args) -> LogFormat {
+    args.log_format.unwrap_or_else(|| match process_env("AWS_LAMBDA_LOG_FORMAT") {
+        Some(format) if format.eq_ignore_ascii_case("json") => LogFormat::Json,
+        _ => LogFormat::Text,
+    })
 }
 
 /// The binary: opens the store, settles the JWT secret, serves until Ctrl-C.
@@ -52,15 +97,31 @@ pub async fn run(args: Args) -> Result<(), StartupError> {
             .api_kind(args.api)
             .build()?,
     );
-    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
+    let address = SocketAddr::from((args.host, args.port));
+    let listener = TcpListener::bind(address)
         .await
-        .map_err(|err| StartupError::Io(format!("cannot listen on 127.0.0.1:{}: {err}", args.port)))?;
-    let server = RunningServer::start(Arc::clone(&gateway), listener, server::stdout_log())
-        .map_err(|err| StartupError::Io(err.to_string()))?;
+        .map_err(|err| StartupError::Io(format!("cannot listen on {address}: {err}")))?;
+    let log = match log_format(&args) {
+        LogFormat::Text => server::stdout_log(),
+        LogFormat::Json => server::stdout_json_log(),
+    };
+    let server =
+        RunningServer::start(Arc::clone(&gateway), listener, log).map_err(|err| StartupError::Io(err.to_string()))?;
+    if !args.host.is_loopback() {
+        eprintln!(
+            "local-api: warning: listening on {address}, not on a loopback address: other machines can call this API \
+             (it is meant for development only)"
+        );
+    }
     print!("{}", banner(&server.url(), &gateway, &store, secret_note.as_ref().map(|(_, origin)| origin)));
     tokio::signal::ctrl_c().await.map_err(|err| StartupError::Io(format!("cannot wait for Ctrl-C: {err}")))?;
     println!("stopping");
-    server.stop().await.map_err(|err| StartupError::Io(err.to_string()))
+    // Requests in flight get a moment to finish; a client holding a
+    // connection open does not keep the process alive.
+    match tokio::time::timeout(STOP_GRACE, server.stop()).await {
+        Ok(stopped) => stopped.map_err(|err| StartupError::Io(err.to_string())),
+        Err(_) => Ok(()),
+    }
 }
 
 /// Without `JWT_SECRET`, the secret generated once in the data folder.

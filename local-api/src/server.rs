@@ -49,6 +49,29 @@ pub fn stdout_log() -> RequestLog {
     Arc::new(|line: &str| println!("{line}"))
 }
 
+/// The request log on stdout as JSON lines with a timestamp, the fields of
+/// [`log_line`] and nothing more.
+pub fn stdout_json_log() -> RequestLog {
+    Arc::new(|line: &str| println!("{}", json_line(line, time::OffsetDateTime::now_utc())))
+}
+
+/// A [`log_line`] as a JSON object, with the time it was written.
+pub fn json_line(line: &str, at: time::OffsetDateTime) -> String {
+    let mut fields = line.split(' ');
+    let mut next = || fields.next().unwrap_or_default();
+    let (method, path, status, latency, authorizer) = (next(), next(), next(), next(), next());
+    let timestamp = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    serde_json::json!({
+        "timestamp": timestamp,
+        "method": method,
+        "path": path,
+        "status": status.parse::<u16>().ok(),
+        "latency_ms": latency.trim_end_matches("ms").parse::<u64>().ok(),
+        "authorizer": authorizer.trim_start_matches("authorizer="),
+    })
+    .to_string()
+}
+
 #[derive(Clone)]
 struct AppState {
     gateway: Arc<Gateway>,
@@ -203,6 +226,18 @@ mod tests {
         assert_eq!(
             log_line(&http::Method::POST, "/authenticate", StatusCode::UNAUTHORIZED, 0, AuthorizerUse::None),
             "POST /authenticate 401 0ms authorizer=none"
+        );
+    }
+
+    #[test]
+    fn json_log_lines_carry_the_same_fields_and_a_timestamp() {
+        let line = log_line(&http::Method::GET, "/hello", StatusCode::OK, 12, AuthorizerUse::Hit);
+        let at = time::OffsetDateTime::from_unix_timestamp(1_795_885_200).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&json_line(&line, at)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"timestamp": "2026-11-28T17:00:00Z", "method": "GET", "path": "/hello",
+                "status": 200, "latency_ms": 12, "authorizer": "hit"})
         );
     }
 }

@@ -29,7 +29,9 @@ impl Pair {
 impl Harness {
     async fn log_in(&self, username: &str, password: &str) -> Pair {
         let reply = self
-            .send(self.client.post(self.url("/authenticate")).json(&json!({"username": username, "password": password})))
+            .send(
+                self.client.post(self.url("/authenticate")).json(&json!({"username": username, "password": password})),
+            )
             .await;
         Pair::of(&reply)
     }
@@ -164,6 +166,7 @@ async fn sessions_on_dynamodb() {
     support::require_dynamodb_endpoint();
     let table = format!("local-api-sessions-{}", uuid::Uuid::new_v4().simple());
     let api = Harness::start(Options { dynamodb_table: Some(table), ..Options::default() }).await;
+    api.store.init().await.unwrap();
     sessions_through_the_api(&api).await;
 }
 

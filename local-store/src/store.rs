@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use common::config::{ConfigError, sessions_table, users_table};
+use common::config::{ConfigError, SESSIONS_TABLE, sessions_table, users_table};
 use common::store::{SessionStore, StoreError, UserStore};
 use store_dynamodb::{DynamoSessionStore, DynamoUserStore};
 use store_sqlite::SqliteUserStore;
@@ -78,6 +78,16 @@ pub enum Initialized {
     Tables(Vec<(String, bool)>),
 }
 
+/// The sessions table beside a users table, as the deployment names them
+/// (`<service>-<stage>-users`, `<service>-<stage>-sessions`), so the local
+/// tools need only `USERS_TABLE`; otherwise `<users table>-sessions`.
+pub fn default_sessions_table(users: &str) -> String {
+    match users.strip_suffix("-users") {
+        Some(stem) => format!("{stem}-sessions"),
+        None => format!("{users}-sessions"),
+    }
+}
+
 impl Store {
     /// Opens the store the options name. `lookup` reads `USERS_TABLE` and
     /// `SESSIONS_TABLE` (the process environment in the binaries, a map in tests).
@@ -91,7 +101,11 @@ impl Store {
                 Ok(Self::Embedded(store))
             }
             StoreKind::Dynamodb => {
-                let (users, sessions) = (users_table(lookup)?, sessions_table(lookup)?);
+                let users = users_table(lookup)?;
+                let sessions = match lookup(SESSIONS_TABLE).filter(|name| !name.is_empty()) {
+                    Some(_) => sessions_table(lookup)?,
+                    None => default_sessions_table(&users),
+                };
                 let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
                 let client = aws_sdk_dynamodb::Client::new(&sdk);
                 Ok(Self::Dynamodb {
@@ -158,4 +172,15 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sessions_table_beside_a_deployed_users_table() {
+        assert_eq!(default_sessions_table("jwt-token-service-dev-users"), "jwt-token-service-dev-sessions");
+        assert_eq!(default_sessions_table("people"), "people-sessions");
+    }
 }

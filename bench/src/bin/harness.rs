@@ -1,6 +1,5 @@
-//! Runs the release binaries under a fake Lambda Runtime API and times them;
-//! the work is in the `bench` library's `harness` module. See BENCHMARKS.md.
-//!
+//! Runs the release binaries under a fake Lambda Runtime API and times them
+//! (the `bench` library's `harness` module; see BENCHMARKS.md):
 //! ```text
 //! harness [--bin-dir target/release] [--invocations 5000] [--rounds 10] [--cold 20]
 //!         [--dynamodb http://127.0.0.1:PORT] [--logins 100] [--only name,name]

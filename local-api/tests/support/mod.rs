@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -68,6 +70,8 @@ pub struct Options {
     /// The DynamoDB store of this users table (and `<table>-sessions`) instead of the embedded one.
     pub dynamodb_table: Option<String>,
     pub limits: ServerLimits,
+    /// A REST API (the default) or an HTTP API.
+    pub api: local_api::ApiKind,
 }
 
 /// A running local API and what the test needs to look inside it.
@@ -107,7 +111,8 @@ impl Harness {
         let clock = Arc::new(ManualClock::starting_now());
         let mut builder = GatewayBuilder::new(&lookup, store.user_store(), store.session_store())
             .clock(clock.clone())
-            .authorizer_ttl(options.authorizer_ttl);
+            .authorizer_ttl(options.authorizer_ttl)
+            .api_kind(options.api);
         if let Some(routes) = options.routes {
             builder = builder.routes(routes);
         }
