@@ -1,9 +1,9 @@
 """moto's server, all services, as the AWS account of the offline deploy test.
 
 `serverless deploy` talks to it through AWS_ENDPOINT_URL (deploy/deploy_test.py).
-Two of moto's limits stand between osls's stack and CREATE_COMPLETE; each is
-patched here in the smallest way, and only for what CloudFormation itself
-accepts:
+A few of moto's limits stand between osls's stack and what CloudFormation
+does with it; each is patched here in the smallest way, and only for what
+CloudFormation itself accepts:
 
 1. ValidateTemplate: moto runs cfn-lint and rejects the template on its first
    finding, warnings included (e.g. W3005 on the DependsOn that osls generates
@@ -19,6 +19,10 @@ accepts:
    DescribeStacks shows no outputs. Recompute them from the applied template,
    as moto's own UpdateStack does.
 
+4. AWS::DynamoDB::Table: moto ignores TimeToLiveSpecification (the sessions
+   table's TTL); CloudFormation enables it. Apply it after creating the table,
+   through moto's own UpdateTimeToLive.
+
 Usage: python scripts/moto_deploy_server.py -H 127.0.0.1 -p PORT
 """
 
@@ -27,6 +31,8 @@ import sys
 
 from moto.apigateway.models import Method
 from moto.cloudformation.models import CloudFormationBackend
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.table import Table
 from moto.server import main
 
 _validate_template = CloudFormationBackend.validate_template
@@ -70,6 +76,19 @@ def execute_change_set_and_outputs(self, change_set_name, stack_name=None):
 
 
 CloudFormationBackend.execute_change_set = execute_change_set_and_outputs
+
+_create_table = Table.create_from_cloudformation_json.__func__
+
+
+def create_table_with_ttl(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    table = _create_table(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    ttl = cloudformation_json.get("Properties", {}).get("TimeToLiveSpecification")
+    if ttl:
+        dynamodb_backends[account_id][region_name].update_time_to_live(table.name, ttl)
+    return table
+
+
+Table.create_from_cloudformation_json = classmethod(create_table_with_ttl)
 
 if __name__ == "__main__":
     main(sys.argv[1:])
