@@ -55,7 +55,7 @@ cargo build --release --locked -p check-token -p hello -p authenticate -p bench
 if [[ -z "${SKIP_CRITERION:-}" ]]; then
   echo "==> criterion (in-process)"
   cargo bench --locked -p common -p check-token -p hello -p authenticate \
-    --bench token --bench password --bench handler --bench login -- "${criterion_args[@]}"
+    --bench token --bench password --bench handler --bench login --bench refresh -- "${criterion_args[@]}"
   target/release/harness criterion-table target/criterion >"$OUT/criterion.md"
 fi
 
