@@ -1,15 +1,27 @@
 //! Who is calling, as the authorizer told API Gateway: read only from the
 //! request context, which API Gateway fills after the authorizer allowed the
 //! call and which nothing the client sends can forge.
+//!
+//! One reader for both APIs: a REST API puts the authorizer's context in
+//! `requestContext.authorizer` beside `principalId`; an HTTP API puts the
+//! simple response's context in `requestContext.authorizer.lambda`, where
+//! there is no `principalId` and the same value arrives as `sub`.
 
-use common::identity::{CallerIdentity, MissingAuthorizerField};
+use std::collections::HashMap;
+
+use common::identity::{CallerIdentity, MissingAuthorizerField, PRINCIPAL_ID, ROLES, USERNAME};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
+use serde_json::Value;
+
+/// The context key that holds the caller's id in an HTTP API request:
+/// check-token's `AuthorizerContext::sub`, which REST also sends as `principalId`.
+pub const SUB: &str = "sub";
 
 /// The request carries no caller: the route is deployed without the authorizer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallerError {
-    #[error("the request has no API Gateway REST request context")]
+    #[error("the request has no API Gateway request context (REST or HTTP API)")]
     NoContext,
     #[error(transparent)]
     Missing(#[from] MissingAuthorizerField),
@@ -21,6 +33,27 @@ pub fn caller(request: &Request) -> Result<CallerIdentity, CallerError> {
         Some(RequestContext::ApiGatewayV1(context)) => {
             Ok(CallerIdentity::from_authorizer_fields(&context.authorizer.fields)?)
         }
+        Some(RequestContext::ApiGatewayV2(context)) => {
+            let empty = HashMap::new();
+            let fields = context.authorizer.as_ref().map_or(&empty, |authorizer| &authorizer.fields);
+            Ok(from_lambda_context(fields)?)
+        }
         _ => Err(CallerError::NoContext),
     }
 }
+
+/// `requestContext.authorizer.lambda`, read by the REST reader: `sub` stands
+/// in for `principalId`, so both APIs apply the same rules to the same fields.
+fn from_lambda_context(fields: &HashMap<String, Value>) -> Result<CallerIdentity, MissingAuthorizerField> {
+    let mut rest = HashMap::with_capacity(3);
+    for (from, to) in [(SUB, PRINCIPAL_ID), (USERNAME, USERNAME), (ROLES, ROLES)] {
+        if let Some(value) = fields.get(from) {
+            rest.insert(to.to_string(), value.clone());
+        }
+    }
+    CallerIdentity::from_authorizer_fields(&rest)
+        .map_err(|MissingAuthorizerField(name)| MissingAuthorizerField(if name == PRINCIPAL_ID { SUB } else { name }))
+}
+
+#[cfg(test)]
+mod tests;

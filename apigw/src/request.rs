@@ -11,11 +11,18 @@ use serde::de::DeserializeOwned;
 pub const MAX_JSON_BODY_BYTES: usize = 8 * 1024;
 
 /// The route API Gateway matched: `("GET", "/users/{username}")`, as the
-/// access table and `serverless.yml` write it.
+/// access table and `serverless.yml` write it, from either API: a REST API's
+/// resource path, or the path of an HTTP API's route key (`GET
+/// /users/{username}`). The method is the request's, in both. `None` without
+/// a matched route (an HTTP API's `$default`) or an API Gateway context.
 pub fn route(request: &Request) -> Option<(String, String)> {
     match request.request_context_ref()? {
         RequestContext::ApiGatewayV1(context) => {
             Some((context.http_method.as_str().to_string(), context.resource_path.clone()?))
+        }
+        RequestContext::ApiGatewayV2(context) => {
+            let (_, path) = context.route_key.as_deref()?.split_once(' ')?;
+            Some((context.http.method.as_str().to_string(), path.to_string()))
         }
         _ => None,
     }
@@ -118,5 +125,60 @@ mod tests {
         }
         let large = format!(r#"{{"name":"{}"}}"#, "x".repeat(MAX_JSON_BODY_BYTES));
         assert_eq!(json_body::<Body>(&request(Some("application/json"), &large), expected), Err(BodyError::TooLarge));
+    }
+
+    /// An HTTP API (payload 2.0) request: the route from its route key.
+    fn http_api(sample: &str, change: impl FnOnce(&mut Value)) -> Request {
+        let mut event: Value = serde_json::from_str(sample).unwrap();
+        change(&mut event);
+        lambda_http::request::from_str(&event.to_string()).unwrap()
+    }
+
+    const HTTP_LOGIN: &str = include_str!("../../events/authenticate-http-post.json");
+
+    #[test]
+    fn reads_the_route_of_an_http_api_request_as_for_rest() {
+        let login = http_api(HTTP_LOGIN, |_| {});
+        assert!(matches!(login.request_context_ref(), Some(RequestContext::ApiGatewayV2(_))));
+        assert_eq!(route(&login), Some(("POST".into(), "/authenticate".into())));
+        let token = http_api(HTTP_LOGIN, |e| {
+            e["routeKey"] = json!("POST /token");
+            e["requestContext"]["routeKey"] = json!("POST /token");
+            e["rawPath"] = json!("/token");
+        });
+        assert_eq!(route(&token), Some(("POST".into(), "/token".into())));
+
+        let patch = http_api(include_str!("../../events/hello-http.json"), |e| {
+            e["routeKey"] = json!("PATCH /users/{username}");
+            e["requestContext"]["routeKey"] = json!("PATCH /users/{username}");
+            e["requestContext"]["http"]["method"] = json!("PATCH");
+            e["rawPath"] = json!("/users/%C3%A9mile");
+            e["pathParameters"] = json!({"username": "émile"});
+        });
+        assert_eq!(route(&patch), Some(("PATCH".into(), "/users/{username}".into())));
+        assert_eq!(path_parameter(&patch, "username").as_deref(), Some("émile"));
+
+        let unmatched = http_api(HTTP_LOGIN, |e| e["requestContext"]["routeKey"] = json!("$default"));
+        assert_eq!(route(&unmatched), None);
+    }
+
+    #[test]
+    fn reads_the_json_body_of_an_http_api_request() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Login {
+            username: String,
+            password: String,
+        }
+        let login = http_api(HTTP_LOGIN, |_| {});
+        let body = json_body::<Login>(&login, "username and password").unwrap();
+        assert_eq!(body, Login { username: "alice".into(), password: "correct horse battery staple".into() });
+        let encoded = http_api(HTTP_LOGIN, |e| {
+            e["body"] = json!("eyJ1c2VybmFtZSI6ImFsaWNlIiwicGFzc3dvcmQiOiJwdyJ9");
+            e["isBase64Encoded"] = json!(true);
+        });
+        let body = json_body::<Login>(&encoded, "username and password").unwrap();
+        assert_eq!(body, Login { username: "alice".into(), password: "pw".into() });
+        let text = http_api(HTTP_LOGIN, |e| e["headers"]["content-type"] = json!("text/plain"));
+        assert_eq!(json_body::<Login>(&text, "x"), Err(BodyError::NotJson));
     }
 }

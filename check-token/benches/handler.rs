@@ -1,11 +1,13 @@
 //! The whole authorizer in-process, as the runtime drives it: event JSON
-//! bytes → `serde_json::from_slice` → `Authorizer::authorize` → `serde_json::to_vec`.
+//! bytes → `serde_json::from_slice` → `Authorizer::authorize` → `serde_json::to_vec`;
+//! and through the event dispatch the binary uses (`AuthorizerEvent` →
+//! `Authorizer::answer`), for both event shapes.
 
 use std::hint::black_box;
 
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequest;
 use check_token::policy::{StageArn, route_policy};
-use check_token::{Authorizer, CheckTokenConfig};
+use check_token::{Authorizer, AuthorizerEvent, CheckTokenConfig};
 use common::access::AccessRules;
 use common::testing::Tokens;
 use common::token::{Subject, TokenIssuer};
@@ -27,6 +29,16 @@ fn event(token: &str) -> Vec<u8> {
     .unwrap()
 }
 
+/// The sample HTTP API event (events/check-token-http.json) with this token.
+fn http_event(token: &str) -> Vec<u8> {
+    let mut event: serde_json::Value =
+        serde_json::from_str(include_str!("../../events/check-token-http.json")).unwrap();
+    let header = format!("Bearer {token}");
+    event["headers"]["authorization"] = json!(header);
+    event["identitySource"][0] = json!(header);
+    serde_json::to_vec(&event).unwrap()
+}
+
 fn handler(c: &mut Criterion) {
     let tokens = Tokens::with_secret(SECRET);
     let config =
@@ -45,6 +57,20 @@ fn handler(c: &mut Criterion) {
             serde_json::to_vec(&response).unwrap()
         })
     });
+
+    let dispatch = |name: &str, c: &mut Criterion, event: Vec<u8>| {
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                let event: AuthorizerEvent = serde_json::from_slice(black_box(&event)).unwrap();
+                match authorizer.answer(event, black_box(NOW)) {
+                    Ok(answer) => serde_json::to_vec(&answer).unwrap(),
+                    Err(error) => serde_json::to_vec(&Diagnostic::from(error)).unwrap(),
+                }
+            })
+        });
+    };
+    dispatch("check-token/dispatch, REST valid token → Allow", c, valid.clone());
+    dispatch("check-token/dispatch, HTTP API valid token → isAuthorized", c, http_event(&token));
 
     let (message, signature) = token.rsplit_once('.').unwrap();
     let flipped = if signature.starts_with('A') { 'B' } else { 'A' };

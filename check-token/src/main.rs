@@ -8,5 +8,5 @@ async fn main() -> Result<(), Error> {
     common::logging::init(common::logging::LevelFilter::INFO);
     let config = or_exit(CheckTokenConfig::from_lookup(&process_env));
     let authorizer = or_exit(Authorizer::new(&config));
-    run(service_fn(|event| authorizer.handle(event))).await
+    run(service_fn(|event| authorizer.handle_event(event))).await
 }

@@ -15,10 +15,12 @@ struct Greeting<'a> {
     user: &'a CallerIdentity,
 }
 
-/// Reads the caller only from `requestContext.authorizer`: API Gateway puts it
-/// there after the authorizer allowed the call, and nothing the client sends
-/// can forge it. Without it the route was deployed without the authorizer, and
-/// answering 200 would greet anyone, so that is a 500.
+/// Reads the caller only from the authorizer's context (`apigw::caller`:
+/// `requestContext.authorizer` from a REST API, `.authorizer.lambda` from an
+/// HTTP API): API Gateway puts it there after the authorizer allowed the call,
+/// and nothing the client sends can forge it. Without it the route was
+/// deployed without the authorizer, and answering 200 would greet anyone, so
+/// that is a 500.
 pub async fn handle(config: &HelloConfig, request: Request) -> Result<Response<Body>, std::convert::Infallible> {
     let response = match caller(&request) {
         Ok(user) => {

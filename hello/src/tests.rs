@@ -4,6 +4,8 @@ use serde_json::{Value, json};
 use super::*;
 
 const SAMPLE: &str = include_str!("../../events/hello.json");
+/// The same call through an HTTP API (payload 2.0, simple-response context).
+const HTTP_SAMPLE: &str = include_str!("../../events/hello-http.json");
 
 fn config() -> HelloConfig {
     HelloConfig { cors_allow_origin: "https://app.example.com".into() }
@@ -68,4 +70,28 @@ async fn client_headers_cannot_impersonate() {
     event["headers"]["principalId"] = json!("admin");
     let response = handle(&config(), lambda_http::request::from_str(&event.to_string()).unwrap()).await.unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+#[tokio::test]
+async fn greets_the_same_caller_through_an_http_api() {
+    let rest = handle(&config(), lambda_http::request::from_str(SAMPLE).unwrap()).await.unwrap();
+    let http = handle(&config(), lambda_http::request::from_str(HTTP_SAMPLE).unwrap()).await.unwrap();
+    assert_eq!(http.status(), StatusCode::OK);
+    assert_eq!(http.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], "https://app.example.com");
+    assert_eq!(body_json(&http), body_json(&rest));
+}
+
+#[tokio::test]
+async fn never_answers_200_through_an_http_api_without_the_authorizer() {
+    for authorizer in [Value::Null, json!({}), json!({"lambda": {"username": "x"}}), json!({"lambda": {"sub": "u-1"}})]
+    {
+        let mut event: Value = serde_json::from_str(HTTP_SAMPLE).unwrap();
+        event["requestContext"]["authorizer"] = authorizer.clone();
+        // What a client could send to look like someone.
+        event["headers"]["sub"] = json!("admin");
+        event["headers"]["username"] = json!("admin");
+        let response = handle(&config(), lambda_http::request::from_str(&event.to_string()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR, "{authorizer}");
+        assert_eq!(body_json(&response), json!({"error": "server_error"}));
+    }
 }

@@ -1,7 +1,7 @@
 //! The `hello` binary as Lambda runs it (on the Runtime API stand-in of
-//! `bench/`), at every verbose logging setting an operator could pick: the
-//! caller's bearer token, which reaches it in the proxy event's headers, never
-//! appears in its output.
+//! `bench/`), with REST and HTTP API proxy events, at every verbose logging
+//! setting an operator could pick: the caller's bearer token, which reaches it
+//! in the proxy event's headers, never appears in its output.
 
 use bench::runtime_api::{FunctionSpec, Outcome, VERBOSE_LOGGING, run_capturing};
 use serde_json::{Value, json};
@@ -11,15 +11,23 @@ const TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImRlZmF1bHQifQ.
                      eyJzdWIiOiJ1LTEiLCJ1c2VybmFtZSI6ImFsaWNlIn0.c2lnbmF0dXJlLW9mLXRoZS1iaW5hcnktbG9nLXRlc3Q";
 const SIGNATURE: &str = "c2lnbmF0dXJlLW9mLXRoZS1iaW5hcnktbG9nLXRlc3Q";
 
+/// Through a REST API, then an HTTP API (payload 2.0): each greeted, then
+/// the same request on a route deployed without the authorizer (a 500 and an
+/// error line).
 fn events() -> Vec<Vec<u8>> {
-    let mut event: Value = serde_json::from_str(include_str!("../../events/hello.json")).unwrap();
     let header = format!("Bearer {TOKEN}");
-    event["headers"]["Authorization"] = json!(header);
-    event["multiValueHeaders"]["Authorization"] = json!([header]);
-    let greeted = event.to_string().into_bytes();
-    // The same request on a route deployed without the authorizer: a 500 and an error line.
-    event["requestContext"]["authorizer"] = Value::Null;
-    vec![greeted, event.to_string().into_bytes()]
+    let mut rest: Value = serde_json::from_str(include_str!("../../events/hello.json")).unwrap();
+    rest["headers"]["Authorization"] = json!(header);
+    rest["multiValueHeaders"]["Authorization"] = json!([header]);
+    let mut http: Value = serde_json::from_str(include_str!("../../events/hello-http.json")).unwrap();
+    http["headers"]["authorization"] = json!(header);
+    let mut events = Vec::new();
+    for mut event in [rest, http] {
+        events.push(event.to_string().into_bytes());
+        event["requestContext"]["authorizer"] = Value::Null;
+        events.push(event.to_string().into_bytes());
+    }
+    events
 }
 
 #[test]
@@ -42,7 +50,7 @@ fn no_token_in_the_output_at_any_level() {
                 Outcome::Error { .. } => None,
             })
             .collect();
-        assert_eq!(statuses, [Some(200), Some(500)], "{logging:?}");
+        assert_eq!(statuses, [Some(200), Some(500), Some(200), Some(500)], "{logging:?}");
         assert!(output.contains("misconfigured route"), "{logging:?}: the capture works:\n{output}");
 
         for secret in [TOKEN, SIGNATURE] {

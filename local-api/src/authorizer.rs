@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequest;
+use check_token::AuthorizerEvent;
 use lambda_http::lambda_runtime::Diagnostic;
 use serde_json::{Value, json};
 
@@ -22,16 +22,17 @@ pub trait TokenAuthorizer: Send + Sync {
     async fn invoke(&self, event: Value, now: u64) -> Result<Value, String>;
 }
 
-/// The `check-token` Lambda's own code.
+/// The `check-token` Lambda's own code, for either kind of API: it reads
+/// the event's shape as the deployed binary does.
 pub struct CheckToken(pub check_token::Authorizer);
 
 #[async_trait]
 impl TokenAuthorizer for CheckToken {
     async fn invoke(&self, event: Value, now: u64) -> Result<Value, String> {
         // What lambda_runtime does with the event and the handler's result.
-        let request: ApiGatewayCustomAuthorizerRequest =
+        let event: AuthorizerEvent =
             serde_json::from_value(event).map_err(|err| format!("cannot read the event: {err}"))?;
-        match self.0.authorize(&request, now) {
+        match self.0.answer(event, now) {
             Ok(response) => serde_json::to_value(response).map_err(|err| err.to_string()),
             Err(err) => Err(Diagnostic::from(err).error_message),
         }
@@ -172,7 +173,9 @@ mod tests {
     #[test]
     fn the_token_event_is_what_check_token_reads() {
         let event = token_event("Bearer x", ARN);
-        let request: ApiGatewayCustomAuthorizerRequest = serde_json::from_value(event).unwrap();
+        let AuthorizerEvent::Token(request) = serde_json::from_value(event).unwrap() else {
+            panic!("check-token does not read it as a TOKEN event");
+        };
         assert_eq!(request.authorization_token.as_deref(), Some("Bearer x"));
         assert_eq!(request.method_arn.as_deref(), Some(ARN));
     }

@@ -35,6 +35,9 @@ const ALLOWED_ROUTES: [&str; 8] = [
     "PUT/me/password",
 ];
 const HELLO_EVENT: &str = include_str!("../../../events/hello.json");
+/// An HTTP API authorizer event (payload 2.0) for `GET /hello`; the harness
+/// puts each token in its `authorization` header and `identitySource`.
+const HTTP_AUTHORIZER_EVENT: &str = include_str!("../../../events/check-token-http.json");
 /// Distinct tokens sent round-robin, as API Gateway's cache would let through.
 const TOKENS: usize = 64;
 
@@ -103,7 +106,7 @@ pub(crate) fn scenarios(args: &Args, table: Option<&LoginTable>) -> Result<Vec<S
     let mut all = Vec::new();
     for (variant, dir) in &args.variants {
         let mut list = scenarios_in(args, dir, None)?;
-        list.retain(|s| ["noop", "check-token", "hello"].contains(&s.name));
+        list.retain(|s| ["noop", "check-token", "check-token-http", "hello"].contains(&s.name));
         list.iter_mut().for_each(|s| s.variant = variant.clone());
         all.extend(list);
     }
@@ -128,16 +131,24 @@ fn scenarios_in(args: &Args, bin_dir: &Path, table: Option<&LoginTable>) -> Resu
         )
         .expect("a JSON value serialises")
     };
+    let http_sample: Value = serde_json::from_str(HTTP_AUTHORIZER_EVENT).map_err(|e| e.to_string())?;
+    let http_authorizer_event = |token: &str| {
+        let mut event = http_sample.clone();
+        let header = format!("Bearer {token}");
+        event["headers"]["authorization"] = json!(header);
+        event["identitySource"][0] = json!(header);
+        serde_json::to_vec(&event).expect("a JSON value serialises")
+    };
     let valid_events: Vec<Vec<u8>> = tokens.iter().map(|t| authorizer_event(t)).collect();
+    let valid_http_events: Vec<Vec<u8>> = tokens.iter().map(|t| http_authorizer_event(t)).collect();
     // Same token with the signature's first character changed.
-    let tampered: Vec<Vec<u8>> = tokens
-        .iter()
-        .map(|t| {
-            let (message, signature) = t.rsplit_once('.').expect("a JWS has a signature");
-            let flipped = if signature.starts_with('A') { "B" } else { "A" };
-            authorizer_event(&format!("{message}.{flipped}{}", &signature[1..]))
-        })
-        .collect();
+    let tamper = |t: &String| {
+        let (message, signature) = t.rsplit_once('.').expect("a JWS has a signature");
+        let flipped = if signature.starts_with('A') { "B" } else { "A" };
+        format!("{message}.{flipped}{}", &signature[1..])
+    };
+    let tampered: Vec<Vec<u8>> = tokens.iter().map(|t| authorizer_event(&tamper(t))).collect();
+    let tampered_http: Vec<Vec<u8>> = tokens.iter().map(|t| http_authorizer_event(&tamper(t))).collect();
 
     let echo = |events: Vec<Vec<u8>>| -> (EventFn, CheckFn) {
         let events = std::sync::Arc::new(events);
@@ -223,6 +234,8 @@ fn scenarios_in(args: &Args, bin_dir: &Path, table: Option<&LoginTable>) -> Resu
         login: None,
     });
 
+    list.extend(http_api_scenarios(args, bin_dir, valid_http_events, tampered_http, users.clone()));
+
     let hello: Value = serde_json::from_str(HELLO_EVENT).map_err(|e| e.to_string())?;
     let authorizer = &hello["requestContext"]["authorizer"];
     let roles: Vec<&str> = authorizer["roles"].as_str().unwrap_or_default().split(',').collect();
@@ -255,4 +268,50 @@ fn scenarios_in(args: &Args, bin_dir: &Path, table: Option<&LoginTable>) -> Resu
         list.retain(|s| only.iter().any(|o| o == s.name));
     }
     Ok(list)
+}
+
+/// check-token answering an HTTP API (payload 2.0 `REQUEST` events, simple
+/// responses): a valid token on `GET /hello`, and the same tampered, which an
+/// HTTP API authorizer answers `{"isAuthorized": false}` rather than an error.
+fn http_api_scenarios(
+    args: &Args,
+    bin_dir: &Path,
+    valid: Vec<Vec<u8>>,
+    tampered: Vec<Vec<u8>>,
+    expected: Vec<(String, String)>,
+) -> Vec<Scenario> {
+    let allowed = Scenario {
+        name: "check-token-http",
+        label: "check-token, HTTP API, valid token → isAuthorized",
+        spec: spec(bin_dir, "check-token", check_token_env()),
+        invocations: args.invocations,
+        variant: String::new(),
+        event: Box::new(move |i| valid[i % valid.len()].clone()),
+        check: Box::new(move |i, outcome| {
+            let (id, name) = &expected[i % expected.len()];
+            let answer = json_of(outcome)?;
+            expect("isAuthorized", &answer["isAuthorized"], &json!(true))?;
+            let context = &answer["context"];
+            expect("context.sub", &context["sub"], &json!(id))?;
+            expect("context.username", &context["username"], &json!(name))?;
+            expect("context.roles", &context["roles"], &json!("admin,dev"))?;
+            match (context["jti"].as_str(), context["exp"].as_u64()) {
+                (Some(jti), Some(_)) if !jti.is_empty() => Ok(()),
+                _ => Err(format!("context lacks jti or exp: {context}")),
+            }
+        }),
+        login: None,
+    };
+    let refused = Scenario {
+        name: "check-token-http-refused",
+        label: "check-token, HTTP API, tampered token → isAuthorized false",
+        spec: spec(bin_dir, "check-token", check_token_env()),
+        invocations: args.invocations,
+        variant: String::new(),
+        event: Box::new(move |i| tampered[i % tampered.len()].clone()),
+        // Exactly this, no context: API Gateway answers 403.
+        check: Box::new(|_, outcome| expect("answer", &json_of(outcome)?, &json!({"isAuthorized": false}))),
+        login: None,
+    };
+    vec![allowed, refused]
 }
