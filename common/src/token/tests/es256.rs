@@ -89,6 +89,22 @@ fn tokens_interoperate_with_jsonwebtoken() {
     assert_eq!(verifier().verify(&forged, NOW).unwrap().sub, "user-1");
 }
 
+/// Signed by OpenSSL (`openssl dgst -sha256 -sign` of `header.payload` with
+/// KEY_PEM, its DER signature rewritten as r‖s): a third implementation.
+/// Also the ES256 seed of the `token_verify` fuzz target.
+const OPENSSL_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJFUzI1NiIsImtpZCI6ImVzIn0.eyJpc3MiOiJhdXRoZW50aWNhdGUiLCJhdWQiOiJhcGkiLCJzdWIiOiJ1c2VyLTEiLCJ1c2VybmFtZSI6ImFsaWNlIiwicm9sZXMiOlsiYWRtaW4iLCJkZXYiXSwiaWF0IjoxODAwMDAwMDAwLCJuYmYiOjE4MDAwMDAwMDAsImV4cCI6MTgwMDAwMzYwMCwianRpIjoiYjFmN2UyYTQtMDAwMC00MDAwLTgwMDAtMDAwMDAwMDAwMDAxIn0.wLLdQYn8gtumkDh6IWFbRznfozn2M8D5BjyqwQ16ZHDKcu5Hw96rNa8ZSdo3HiTqWSeWwAwoXuuPeIjPMv7ZSQ";
+
+#[test]
+fn a_token_signed_by_openssl_verifies() {
+    let key = signing("es", KEY_PEM).verifying_key();
+    let verifier = TokenVerifier::with_keys(KeySet::new(key, []), &names(), Duration::ZERO);
+    let claims = verifier.verify(OPENSSL_TOKEN, 1_800_000_000).unwrap();
+    assert_eq!((claims.username.as_str(), claims.roles), ("alice", roles()));
+    let (message, _) = OPENSSL_TOKEN.rsplit_once('.').unwrap();
+    let relabelled = format!("{message}.{}", OPENSSL_TOKEN.rsplit('.').next().unwrap().replacen('w', "x", 1));
+    assert_eq!(verifier.verify(&relabelled, 1_800_000_000), Err(TokenError::BadSignature));
+}
+
 #[test]
 fn rotation_new_key_signs_previous_public_key_still_verifies() {
     let old_token = issue(&issuer("e0", OTHER_KEY_PEM));
