@@ -4,21 +4,28 @@
 //! may carry only `alg`, `typ` and `kid`, so header parameters that tell a
 //! verifier where to fetch keys (`jku`, `x5u`, `jwk`) or extensions it must
 //! understand (`crit`) are refused outright rather than ignored. `alg` must be
-//! the algorithm of the key `kid` names (HS256, the only one so far).
+//! the algorithm of the key `kid` names: HS256 (a shared secret) or ES256
+//! (ECDSA P-256; check-token then holds only public keys).
 //!
 //! - `claims`: what a token says, and how the verifier reads it;
 //! - `keys`: [`Algorithm`], [`SigningKey`], [`VerifyingKey`] and [`KeySet`],
 //!   where a new algorithm is added;
+//! - `es256`: ES256's key formats and crypto ([`Es256PrivateKey`]);
+//! - `jwk`: public keys as JWKs and the JWK Set ([`Jwk`], [`Jwks`]);
 //! - `issue`: [`TokenIssuer`];
 //! - `verify`: [`TokenVerifier`].
 
 mod claims;
+mod es256;
 mod issue;
+mod jwk;
 mod keys;
 mod verify;
 
 pub use claims::{Audience, Claims};
+pub use es256::{ES256_POINT_BYTES, Es256PrivateKey};
 pub use issue::{IssuedToken, Subject, TokenIssuer};
+pub use jwk::{Jwk, Jwks};
 pub use keys::{Algorithm, KeySet, MAX_SIGNATURE_BYTES, Signature, SigningKey, VerifyingKey};
 pub use verify::TokenVerifier;
 
@@ -34,7 +41,7 @@ pub enum TokenError {
     Malformed,
     #[error("token header is not JSON or has parameters other than alg, typ and kid")]
     BadHeader,
-    #[error("token algorithm is not HS256")]
+    #[error("token algorithm is not the algorithm of the key it names")]
     WrongAlgorithm,
     #[error("token names a key id that is not configured")]
     UnknownKey,
@@ -56,6 +63,10 @@ pub enum TokenError {
     Signing,
     #[error("a configured signing key is empty")]
     EmptyKey,
+    #[error("a configured key is not a valid key for its algorithm")]
+    InvalidKey,
+    #[error("a key could not be generated")]
+    KeyGeneration,
 }
 
 #[cfg(test)]

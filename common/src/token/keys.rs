@@ -4,12 +4,13 @@
 //!
 //! The algorithm belongs to the key, never to the token: whatever `alg` a
 //! header claims, the signature is checked the way the named key dictates, or
-//! not at all. That is what will refuse the classic confusion attack once
-//! asymmetric keys exist (an HS256 token "signed" with an ES256 public key used
-//! as an HMAC secret names an ES256 key, and HS256 is not its algorithm).
+//! not at all. That is what refuses the classic confusion attack (an HS256
+//! token "signed" with an ES256 public key used as an HMAC secret names an
+//! ES256 key, and HS256 is not its algorithm: `WrongAlgorithm`).
 //!
-//! Every key is prepared once, at cold start (HMAC pads derived, header
-//! encoded), so signing and verifying only clone and feed it.
+//! Every key is prepared once, at cold start (HMAC pads derived, the ES256
+//! key pair parsed, header encoded), so signing and verifying only feed it.
+//! ES256's own code (formats, ring) is in `es256.rs`; JWKs in `jwk.rs`.
 
 use std::fmt;
 
@@ -20,25 +21,31 @@ use serde::Serialize;
 use sha2::Sha256;
 
 use super::TokenError;
+use super::es256::{Es256PrivateKey, Es256Signer, PublicPoint};
+use super::jwk::{Jwk, Jwks};
 
 type HmacSha256 = Hmac<Sha256>;
 
 /// The longest raw signature of any [`Algorithm`]: HS256 gives 32 bytes, ES256
-/// will give 64 (r‖s, RFC 7518 §3.4). Sized for the largest so the verifier can
-/// decode every genuine signature on the stack.
+/// 64 (r‖s, RFC 7518 §3.4). Sized for the largest so the verifier can decode
+/// every genuine signature on the stack.
 pub const MAX_SIGNATURE_BYTES: usize = 64;
 
 /// A JWS algorithm this service signs and verifies with (RFC 7518 §3.1 names).
 ///
-/// Extension point: ES256 becomes a second variant here, `Es256`, named
-/// `"ES256"` in [`Algorithm::name`] and [`Algorithm::from_name`], with 64
-/// bytes in [`Algorithm::signature_len`]; and a variant of each key enum in
-/// this file (`SigningKind`, `VerifyingKind`). The issuer, the verifier and
-/// the key set need no change.
+/// Extension point: a new algorithm is a variant here (its name in
+/// [`Algorithm::name`] and [`Algorithm::from_name`], its length in
+/// [`Algorithm::signature_len`], [`MAX_SIGNATURE_BYTES`] raised if longer),
+/// and a variant of each key enum in this file (`SigningKind`,
+/// `VerifyingKind`), with its JWK in `jwk.rs` if it has a public half. The
+/// issuer, the verifier and the key set need no change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Algorithm {
     /// HMAC with SHA-256 (RFC 7518 §3.2): one shared secret signs and verifies.
     Hs256,
+    /// ECDSA on P-256 with SHA-256 (RFC 7518 §3.4): a private key signs, its
+    /// public key verifies.
+    Es256,
 }
 
 impl Algorithm {
@@ -46,6 +53,7 @@ impl Algorithm {
     pub const fn name(self) -> &'static str {
         match self {
             Self::Hs256 => "HS256",
+            Self::Es256 => "ES256",
         }
     }
 
@@ -53,6 +61,7 @@ impl Algorithm {
     pub const fn signature_len(self) -> usize {
         match self {
             Self::Hs256 => 32,
+            Self::Es256 => 64,
         }
     }
 
@@ -61,6 +70,7 @@ impl Algorithm {
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "HS256" => Some(Self::Hs256),
+            "ES256" => Some(Self::Es256),
             _ => None,
         }
     }
@@ -112,14 +122,11 @@ pub struct SigningKey {
 }
 
 /// The secret half of each algorithm, prepared for signing.
-///
-/// Extension point: ES256 adds `Es256(p256::ecdsa::SigningKey)` (loaded from
-/// Secrets Manager), with its arms in [`SigningKey::algorithm`] and
-/// [`SigningKey::sign`] (a 64-byte r‖s signature, not DER), and a constructor
-/// beside [`SigningKey::hs256`]. Its public half goes to [`VerifyingKind`].
 enum SigningKind {
     /// Already keyed: each token clones it instead of re-deriving the pads.
     Hs256(HmacSha256),
+    /// ring's parsed key pair (boxed: it is much larger than the HMAC state).
+    Es256(Box<Es256Signer>),
 }
 
 impl SigningKey {
@@ -127,6 +134,13 @@ impl SigningKey {
     /// it, and every token would be forgeable.
     pub fn hs256(kid: impl Into<String>, secret: &[u8]) -> Result<Self, TokenError> {
         Self::new(kid.into(), SigningKind::Hs256(keyed_mac(secret)?))
+    }
+
+    /// An ES256 key named `kid`: the private key of a P-256 pair (see
+    /// [`Es256PrivateKey`] for its formats). Parsing and checking the pair
+    /// costs ~17 µs, once.
+    pub fn es256(kid: impl Into<String>, key: &Es256PrivateKey) -> Result<Self, TokenError> {
+        Self::new(kid.into(), SigningKind::Es256(Box::new(Es256Signer::new(key)?)))
     }
 
     fn new(kid: String, kind: SigningKind) -> Result<Self, TokenError> {
@@ -145,6 +159,7 @@ impl SigningKey {
     pub fn algorithm(&self) -> Algorithm {
         match self.kind {
             SigningKind::Hs256(_) => Algorithm::Hs256,
+            SigningKind::Es256(_) => Algorithm::Es256,
         }
     }
 
@@ -162,7 +177,18 @@ impl SigningKey {
                 mac.update(signing_input);
                 Ok(Signature::new(&mac.finalize().into_bytes()))
             }
+            SigningKind::Es256(signer) => Ok(Signature::new(&signer.sign(signing_input)?)),
         }
+    }
+
+    /// The key that verifies what this one signs, under the same kid: the
+    /// public half for ES256; for HS256, the same secret.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        let kind = match &self.kind {
+            SigningKind::Hs256(mac) => VerifyingKind::Hs256(mac.clone()),
+            SigningKind::Es256(signer) => VerifyingKind::Es256(signer.public()),
+        };
+        VerifyingKey { kid: self.kid.clone(), kind }
     }
 }
 
@@ -180,21 +206,29 @@ pub struct VerifyingKey {
 }
 
 /// What each algorithm verifies with, prepared once.
-///
-/// Extension point: ES256 adds `Es256(p256::ecdsa::VerifyingKey)`, with its
-/// arms in [`VerifyingKey::algorithm`] and [`VerifyingKey::verify`] (a 64-byte
-/// r‖s signature; any other length does not verify), a constructor beside
-/// [`VerifyingKey::hs256`], and the JWK it publishes (`kty` EC, `crv` P-256,
-/// `x`, `y`, `kid`, `alg`, `use` sig). HS256 keys are secrets and are never published.
 enum VerifyingKind {
-    /// The same secret that signed, already keyed.
+    /// The same secret that signed, already keyed. A secret: never published.
     Hs256(HmacSha256),
+    /// The public point; published as a JWK.
+    Es256(PublicPoint),
 }
 
 impl VerifyingKey {
     /// An HS256 key named `kid`; an empty secret is refused.
     pub fn hs256(kid: impl Into<String>, secret: &[u8]) -> Result<Self, TokenError> {
         Ok(Self { kid: kid.into(), kind: VerifyingKind::Hs256(keyed_mac(secret)?) })
+    }
+
+    /// An ES256 key named `kid` from its public key: the uncompressed SEC1
+    /// point `0x04‖x‖y` (65 bytes) or a P-256 SubjectPublicKeyInfo (91 bytes of
+    /// DER). Only the form is checked here (nanoseconds); see also
+    /// [`Jwk::verifying_key`] for a JWK's `x` and `y`.
+    pub fn es256(kid: impl Into<String>, public_key: &[u8]) -> Result<Self, TokenError> {
+        Ok(Self::from_es256_point(kid.into(), PublicPoint::from_bytes(public_key)?))
+    }
+
+    pub(super) fn from_es256_point(kid: String, point: PublicPoint) -> Self {
+        Self { kid, kind: VerifyingKind::Es256(point) }
     }
 
     pub fn kid(&self) -> &str {
@@ -204,6 +238,7 @@ impl VerifyingKey {
     pub fn algorithm(&self) -> Algorithm {
         match self.kind {
             VerifyingKind::Hs256(_) => Algorithm::Hs256,
+            VerifyingKind::Es256(_) => Algorithm::Es256,
         }
     }
 
@@ -222,6 +257,23 @@ impl VerifyingKey {
                 mac.update(signing_input);
                 mac.verify_slice(signature).map_err(|_| TokenError::BadSignature)
             }
+            VerifyingKind::Es256(point) => point.verify(signing_input, signature),
+        }
+    }
+
+    /// The public key as a JWK, or `None` for an HS256 key (a secret).
+    pub fn jwk(&self) -> Option<Jwk> {
+        match &self.kind {
+            VerifyingKind::Hs256(_) => None,
+            VerifyingKind::Es256(point) => Some(Jwk::es256(&self.kid, point)),
+        }
+    }
+
+    /// The public key as the uncompressed SEC1 point, or `None` for HS256.
+    pub fn public_key(&self) -> Option<&[u8]> {
+        match &self.kind {
+            VerifyingKind::Hs256(_) => None,
+            VerifyingKind::Es256(point) => Some(point.as_bytes()),
         }
     }
 }
@@ -268,9 +320,18 @@ impl KeySet {
         Ok(key)
     }
 
-    /// Every key, current first: what a JWKS endpoint would publish the public halves of.
+    /// Every key, current first.
     pub fn iter(&self) -> impl Iterator<Item = &VerifyingKey> {
         self.keys.iter()
+    }
+
+    /// The JWK Set a JWKS endpoint serves: the public key of every key a
+    /// token can reach, current first. HS256 keys are never in it (so an
+    /// HS256-only set gives `{"keys":[]}`), nor a key shadowed by a later one
+    /// of the same kid.
+    pub fn jwks(&self) -> Jwks {
+        let reachable = |key: &&VerifyingKey| self.get(Some(&key.kid)).is_some_and(|found| std::ptr::eq(found, *key));
+        Jwks { keys: self.keys.iter().filter(reachable).filter_map(VerifyingKey::jwk).collect() }
     }
 }
 

@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 use super::{KeySet, MAX_TOKEN_BYTES, SigningKey, Subject, TokenError, TokenIssuer, TokenVerifier, VerifyingKey};
 use crate::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
 
+mod es256;
+
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 const OLD_SECRET: &[u8] = b"an-older-key-that-was-rotated-out-of-signing";
 const NOW: u64 = 1_700_000_000;

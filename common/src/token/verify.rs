@@ -59,6 +59,11 @@ impl TokenVerifier {
         Self { keys, issuer: names.issuer.clone(), audience: names.audience.clone(), leeway_secs: leeway.as_secs() }
     }
 
+    /// The keys it accepts, for a JWKS endpoint ([`KeySet::jwks`]).
+    pub fn keys(&self) -> &KeySet {
+        &self.keys
+    }
+
     pub fn verify(&self, token: &str, now: u64) -> Result<Claims, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLong);

@@ -9,7 +9,7 @@ const OLD_SECRET: &[u8] = b"an-older-key-that-was-rotated-out-of-signing";
 const MESSAGE: &[u8] = b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTEifQ";
 
 /// Every algorithm this build implements; a new variant goes here too.
-const ALL: [Algorithm; 1] = [Algorithm::Hs256];
+const ALL: [Algorithm; 2] = [Algorithm::Hs256, Algorithm::Es256];
 
 fn verifying(kid: &str, secret: &[u8]) -> VerifyingKey {
     VerifyingKey::hs256(kid, secret).unwrap()
@@ -23,11 +23,14 @@ fn key_set() -> KeySet {
 fn algorithm_names_are_the_jose_names_exactly() {
     assert_eq!(Algorithm::Hs256.name(), "HS256");
     assert_eq!(Algorithm::Hs256.to_string(), "HS256");
+    assert_eq!(Algorithm::Es256.name(), "ES256");
+    assert_eq!((Algorithm::Es256.signature_len(), MAX_SIGNATURE_BYTES), (64, 64));
     for alg in ALL {
         assert_eq!(Algorithm::from_name(alg.name()), Some(alg));
         assert!(alg.signature_len() <= MAX_SIGNATURE_BYTES, "{alg}");
     }
-    for name in ["hs256", "Hs256", "HS256 ", " HS256", "HS384", "HS512", "RS256", "none", "None", ""] {
+    for name in ["hs256", "Hs256", "HS256 ", " HS256", "HS384", "HS512", "RS256", "es256", "ES384", "none", "None", ""]
+    {
         assert_eq!(Algorithm::from_name(name), None, "{name:?}");
     }
 }
