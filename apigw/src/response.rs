@@ -11,7 +11,7 @@ use serde_json::json;
 pub fn json_response<T: Serialize>(status: StatusCode, body: &T, cors_allow_origin: &str) -> Response<Body> {
     let (status, text) = match serde_json::to_string(body) {
         Ok(text) => (status, text),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, r#"{"error":"server_error"}"#.to_string()),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, SERVER_ERROR_BODY.to_string()),
     };
     let mut response = Response::new(Body::Text(text));
     *response.status_mut() = status;
@@ -25,19 +25,16 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T, cors_allow_orig
     response
 }
 
+/// What a body that cannot be serialised is answered with: the same shape as every other error.
+const SERVER_ERROR_BODY: &str = r#"{"error":"server_error","error_description":"the request could not be completed"}"#;
+
 /// The error body every function answers with: `{"error": <code>,
-/// "error_description": <text>}`, OAuth 2.0's shape (RFC 6749 §5.2).
-pub fn error_response(
-    status: StatusCode,
-    error: &str,
-    description: Option<&str>,
-    cors_allow_origin: &str,
-) -> Response<Body> {
-    let body = match description {
-        Some(description) => json!({"error": error, "error_description": description}),
-        None => json!({"error": error}),
-    };
-    json_response(status, &body, cors_allow_origin)
+/// "error_description": <text>}`, OAuth 2.0's shape (RFC 6749 §5.2). The
+/// description is not optional, so no answer can leave it out: a client (or
+/// an OpenAPI schema) can rely on both fields. It is read by people, so it
+/// says what to do, but never why a login failed beyond what the code says.
+pub fn error_response(status: StatusCode, error: &str, description: &str, cors_allow_origin: &str) -> Response<Body> {
+    json_response(status, &json!({"error": error, "error_description": description}), cors_allow_origin)
 }
 
 #[cfg(test)]
@@ -52,5 +49,21 @@ mod tests {
         assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
         assert_eq!(response.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], "https://x.example");
         assert_eq!(response.body(), &Body::Text(r#"{"a":1}"#.into()));
+    }
+
+    #[test]
+    fn an_error_carries_its_code_and_description() {
+        let response = error_response(StatusCode::FORBIDDEN, "account_disabled", "the account is disabled", "*");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        let Body::Text(text) = response.body() else { panic!("not a text body") };
+        let body: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(body, json!({"error": "account_disabled", "error_description": "the account is disabled"}));
+    }
+
+    #[test]
+    fn the_fallback_body_is_a_uniform_error_too() {
+        let body: serde_json::Value = serde_json::from_str(SERVER_ERROR_BODY).unwrap();
+        assert_eq!(body["error"], "server_error");
+        assert!(body["error_description"].is_string());
     }
 }

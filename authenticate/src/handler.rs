@@ -24,6 +24,13 @@ use crate::login::LoginService;
 use crate::sessions::{RefreshError, Sessions};
 use common::credentials::{CredentialsError, from_basic_header, from_json_body};
 
+/// A 503's description: the store or another dependency failed, which the
+/// log says; the client only needs to know that retrying may help.
+const UNAVAILABLE: &str = "the service is temporarily unavailable; try again later";
+/// A 429's: the wait is in `Retry-After`. The same for a locked user and a
+/// burst of concurrent attempts, so it says no more than the status does.
+const TOO_MANY_ATTEMPTS: &str = "too many login attempts; try again after the seconds in Retry-After";
+
 /// Sent with every 401 to a GET, so browsers and curl know to use Basic.
 const WWW_AUTHENTICATE_BASIC: &str = r#"Basic realm="authenticate", charset="UTF-8""#;
 
@@ -149,7 +156,7 @@ impl Authenticate {
             Ok(()) => json_response(StatusCode::OK, &json!({}), &self.cors_allow_origin),
             Err(cause) => {
                 tracing::error!(error = %cause, "session store unavailable");
-                self.error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", Some("try again later"))
+                self.error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", UNAVAILABLE)
             }
         }
     }
@@ -167,7 +174,7 @@ impl Authenticate {
 
     /// RFC 6749 §5.2: 400 with the error code and a description.
     fn oauth_error(&self, error: &str, description: &str) -> Response<Body> {
-        self.error(StatusCode::BAD_REQUEST, error, Some(description))
+        self.error(StatusCode::BAD_REQUEST, error, description)
     }
 
     fn grant_error(&self, err: GrantError) -> Response<Body> {
@@ -180,7 +187,7 @@ impl Authenticate {
 
     fn method_not_allowed(&self, allowed: &'static str) -> Response<Body> {
         let description = format!("use {allowed}");
-        let mut response = self.error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", Some(&description));
+        let mut response = self.error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", &description);
         response.headers_mut().insert(ALLOW, HeaderValue::from_static(allowed));
         response
     }
@@ -189,9 +196,9 @@ impl Authenticate {
         let description = err.to_string();
         match err {
             CredentialsError::Missing => self.unauthorized(method, &description),
-            CredentialsError::Invalid(_) => self.error(StatusCode::BAD_REQUEST, "invalid_request", Some(&description)),
+            CredentialsError::Invalid(_) => self.error(StatusCode::BAD_REQUEST, "invalid_request", &description),
             CredentialsError::UnsupportedMediaType => {
-                self.error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request", Some(&description))
+                self.error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request", &description)
             }
         }
     }
@@ -204,21 +211,21 @@ impl Authenticate {
             }
             LoginError::AccountDisabled => {
                 tracing::info!("login refused: account disabled");
-                self.error(StatusCode::FORBIDDEN, "account_disabled", None)
+                self.error(StatusCode::FORBIDDEN, "account_disabled", "the account is disabled; ask an administrator")
             }
             LoginError::Locked { retry_after } => {
                 tracing::info!("login refused: too many attempts");
-                let mut response = self.error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", None);
+                let mut response = self.error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", TOO_MANY_ATTEMPTS);
                 response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
                 response
             }
             LoginError::StoreUnavailable(cause) => {
                 tracing::error!(error = %cause, "user store unavailable");
-                self.error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", None)
+                self.error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", UNAVAILABLE)
             }
             LoginError::Internal(cause) => {
                 tracing::error!(error = %cause, "login failed");
-                self.error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", None)
+                self.error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the request could not be completed")
             }
         }
     }
@@ -226,14 +233,14 @@ impl Authenticate {
     /// A 401; to a GET it also carries `WWW-Authenticate`. A POST never does,
     /// so a script in a browser does not trigger the browser's login dialog.
     fn unauthorized(&self, method: &Method, description: &str) -> Response<Body> {
-        let mut response = self.error(StatusCode::UNAUTHORIZED, "invalid_credentials", Some(description));
+        let mut response = self.error(StatusCode::UNAUTHORIZED, "invalid_credentials", description);
         if method == Method::GET {
             response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static(WWW_AUTHENTICATE_BASIC));
         }
         response
     }
 
-    fn error(&self, status: StatusCode, error: &str, description: Option<&str>) -> Response<Body> {
+    fn error(&self, status: StatusCode, error: &str, description: &str) -> Response<Body> {
         error_response(status, error, description, &self.cors_allow_origin)
     }
 }

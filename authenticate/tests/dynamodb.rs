@@ -90,7 +90,10 @@ async fn missing_table_is_503_and_no_token() {
     .unwrap();
     let (status, body) = login_status(&app, "alice", PASSWORD).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(body, json!({"error": "temporarily_unavailable"}));
+    assert_eq!(
+        body,
+        json!({"error": "temporarily_unavailable", "error_description": "the service is temporarily unavailable; try again later"})
+    );
 }
 
 /// A role that is not a role name, in whatever attribute type holds it, makes

@@ -29,7 +29,8 @@ pub async fn handle(config: &HelloConfig, request: Request) -> Result<Response<B
         }
         Err(problem) => {
             tracing::error!("misconfigured route: {problem}");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "server_error", None, &config.cors_allow_origin)
+            let description = "the request could not be completed";
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, "server_error", description, &config.cors_allow_origin)
         }
     };
     Ok(response)

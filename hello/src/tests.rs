@@ -46,12 +46,17 @@ async fn empty_roles_are_an_empty_array() {
     assert_eq!(body_json(&response)["user"], json!({"id": "u-1", "username": "bob", "roles": []}));
 }
 
+/// The same shape as every other error answer: `error` and `error_description`.
+fn server_error() -> Value {
+    json!({"error": "server_error", "error_description": "the request could not be completed"})
+}
+
 #[tokio::test]
 async fn never_answers_200_without_an_authorizer_context() {
     for authorizer in [Value::Null, json!({}), json!({"principalId": "u-1"}), json!({"username": "x"})] {
         let response = handle(&config(), request_with_authorizer(authorizer.clone())).await.unwrap();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR, "{authorizer}");
-        assert_eq!(body_json(&response), json!({"error": "server_error"}));
+        assert_eq!(body_json(&response), server_error());
         assert_eq!(response.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], "https://app.example.com");
     }
 }
@@ -92,6 +97,6 @@ async fn never_answers_200_through_an_http_api_without_the_authorizer() {
         event["headers"]["username"] = json!("admin");
         let response = handle(&config(), lambda_http::request::from_str(&event.to_string()).unwrap()).await.unwrap();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR, "{authorizer}");
-        assert_eq!(body_json(&response), json!({"error": "server_error"}));
+        assert_eq!(body_json(&response), server_error());
     }
 }

@@ -102,7 +102,10 @@ async fn login_errors_come_from_the_handler_unchanged() {
     users(&api.store).set_disabled("bob", true).await.unwrap();
     let disabled = api.send(api.client.get(api.url("/authenticate")).basic_auth("bob", Some(PASSWORD))).await;
     assert_eq!(disabled.status, StatusCode::FORBIDDEN);
-    assert_eq!(disabled.json(), json!({"error": "account_disabled"}));
+    assert_eq!(
+        disabled.json(),
+        json!({"error": "account_disabled", "error_description": "the account is disabled; ask an administrator"})
+    );
     let media = api.send(api.client.post(api.url("/authenticate")).body("username=bob")).await;
     assert_eq!(media.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }

@@ -237,7 +237,7 @@ impl UsersApi {
             }
             UsersError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "user store unavailable");
-                self.error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "the user store is unavailable")
+                self.error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", UNAVAILABLE)
             }
             UsersError::Internal(cause) => {
                 tracing::error!(error = %cause, "user operation failed");
@@ -256,14 +256,13 @@ impl UsersApi {
                 self.error(StatusCode::FORBIDDEN, "account_disabled", "the account is disabled")
             }
             LoginError::Locked { retry_after } => {
-                let mut response =
-                    self.error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "too many login attempts");
+                let mut response = self.error(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", TOO_MANY_ATTEMPTS);
                 response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
                 response
             }
             LoginError::StoreUnavailable(cause) => {
                 tracing::error!(error = %cause, "user store unavailable");
-                self.error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "the user store is unavailable")
+                self.error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", UNAVAILABLE)
             }
             LoginError::Internal(cause) => {
                 tracing::error!(error = %cause, "password check failed");
@@ -273,9 +272,14 @@ impl UsersApi {
     }
 
     fn error(&self, status: StatusCode, error: &str, description: &str) -> Response<Body> {
-        error_response(status, error, Some(description), &self.cors_allow_origin)
+        error_response(status, error, description, &self.cors_allow_origin)
     }
 }
+
+/// A 503's description, as `authenticate` words it: the cause is in the log.
+const UNAVAILABLE: &str = "the service is temporarily unavailable; try again later";
+/// A 429's, as `authenticate` words it: the wait is in `Retry-After`.
+const TOO_MANY_ATTEMPTS: &str = "too many login attempts; try again after the seconds in Retry-After";
 
 /// What a path segment must escape: everything but RFC 3986's unreserved characters.
 const PATH_SEGMENT: &percent_encoding::AsciiSet =

@@ -92,6 +92,25 @@ fn with_method(method: &str) -> Request {
     lambda_http::request::from_str(&event.to_string()).unwrap()
 }
 
+/// A request to another of the function's resources (`/token`, `/revoke`).
+fn at(method: &str, resource: &str, content_type: Option<&str>, body: &str) -> Request {
+    let mut event: Value = serde_json::from_str(POST_EVENT).unwrap();
+    for h in ["headers", "multiValueHeaders"] {
+        event[h].as_object_mut().unwrap().remove("Content-Type");
+    }
+    if let Some(ct) = content_type {
+        event["headers"]["Content-Type"] = json!(ct);
+        event["multiValueHeaders"]["Content-Type"] = json!([ct]);
+    }
+    event["httpMethod"] = json!(method);
+    event["requestContext"]["httpMethod"] = json!(method);
+    event["resource"] = json!(resource);
+    event["path"] = json!(resource);
+    event["requestContext"]["resourcePath"] = json!(resource);
+    event["body"] = json!(body);
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
 fn body_text(response: &Response<Body>) -> String {
     match response.body() {
         Body::Text(text) => text.clone(),
@@ -101,6 +120,21 @@ fn body_text(response: &Response<Body>) -> String {
 
 fn body_json(response: &Response<Body>) -> Value {
     serde_json::from_str(&body_text(response)).unwrap()
+}
+
+fn error_body(error: &str, description: &str) -> Value {
+    json!({"error": error, "error_description": description})
+}
+
+/// Every error answer has both fields, as non-empty strings, and nothing else.
+fn assert_uniform_error(response: &Response<Body>, context: &str) {
+    let body = body_json(response);
+    let fields = body.as_object().unwrap_or_else(|| panic!("{context}: not an object: {body}"));
+    let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["error", "error_description"], "{context}: {body}");
+    for key in keys {
+        assert!(body[key].as_str().is_some_and(|text| !text.is_empty()), "{context}: {body}");
+    }
 }
 
 #[tokio::test]
@@ -222,7 +256,7 @@ async fn disabled_user_with_the_right_password_is_403() {
     let app = app().await;
     let response = app.handle(get(Some(&basic("dave", PASSWORD)))).await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert_eq!(body_json(&response), json!({"error": "account_disabled"}));
+    assert_eq!(body_json(&response), error_body("account_disabled", "the account is disabled; ask an administrator"));
     let wrong = app.handle(get(Some(&basic("dave", "wrong")))).await.unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "a wrong password reveals nothing about the account");
 }
@@ -237,7 +271,7 @@ async fn store_failure_is_503_and_issues_no_token() {
     .unwrap();
     let response = app.handle(get(Some(&basic("alice", PASSWORD)))).await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(body_json(&response), json!({"error": "temporarily_unavailable"}));
+    assert_eq!(body_json(&response), error_body("temporarily_unavailable", UNAVAILABLE));
 }
 
 #[tokio::test]
@@ -249,7 +283,52 @@ async fn corrupt_stored_hash_is_a_500_without_details() {
             .unwrap();
     let response = app.handle(get(Some(&basic("erin", PASSWORD)))).await.unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(body_json(&response), json!({"error": "server_error"}));
+    assert_eq!(body_json(&response), error_body("server_error", "the request could not be completed"));
+}
+
+/// 400, 401, 403, 405, 415, 429, 500 and 503 from every endpoint: each says
+/// what is wrong in `error_description` as well as `error`.
+#[tokio::test]
+async fn every_error_answer_carries_error_and_error_description() {
+    let app = app().await;
+    let token = |body: &str| at("POST", "/token", Some("application/x-www-form-urlencoded"), body);
+    let mut answers = vec![
+        ("401 unknown user", app.handle(get(Some(&basic("mallory", PASSWORD)))).await.unwrap()),
+        ("401 no credentials", app.handle(get(None)).await.unwrap()),
+        ("400 malformed Basic", app.handle(get(Some("Basic !!!"))).await.unwrap()),
+        ("403 disabled", app.handle(get(Some(&basic("dave", PASSWORD)))).await.unwrap()),
+        ("405", app.handle(with_method("PUT")).await.unwrap()),
+        ("415", app.handle(post(Some("text/plain"), "{}")).await.unwrap()),
+        ("400 token grant", app.handle(token("grant_type=refresh_token")).await.unwrap()),
+        ("400 unsupported grant", app.handle(token("grant_type=magic")).await.unwrap()),
+        ("400 invalid grant", app.handle(token("grant_type=refresh_token&refresh_token=x")).await.unwrap()),
+        ("405 token", app.handle(at("GET", "/token", None, "")).await.unwrap()),
+        ("405 revoke", app.handle(at("GET", "/revoke", None, "")).await.unwrap()),
+    ];
+    for _ in 0..5 {
+        app.handle(get(Some(&basic("alice", "wrong")))).await.unwrap();
+    }
+    answers.push(("429", app.handle(get(Some(&basic("alice", PASSWORD)))).await.unwrap()));
+    let unavailable = Authenticate::new(
+        &config(),
+        Stores::new(Arc::new(UnavailableStore), Arc::new(MemorySessionStore::new())),
+        PasswordHasher::owasp(),
+    )
+    .unwrap();
+    answers.push(("503", unavailable.handle(get(Some(&basic("alice", PASSWORD)))).await.unwrap()));
+    let corrupt = Arc::new(MemoryUserStore::new());
+    corrupt.create_user(&common::testing::user("erin", "not-a-phc-string", &[])).await.unwrap();
+    let corrupt = Authenticate::new(
+        &config(),
+        Stores::new(corrupt, Arc::new(MemorySessionStore::new())),
+        PasswordHasher::owasp(),
+    )
+    .unwrap();
+    answers.push(("500", corrupt.handle(get(Some(&basic("erin", PASSWORD)))).await.unwrap()));
+    for (context, response) in &answers {
+        assert!(response.status().is_client_error() || response.status().is_server_error(), "{context}");
+        assert_uniform_error(response, context);
+    }
 }
 
 #[tokio::test]
@@ -359,7 +438,7 @@ mod lockout_and_rehash {
         }
         let locked = status(&app, PASSWORD).await;
         assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(body_json(&locked), json!({"error": "too_many_attempts"}));
+        assert_eq!(body_json(&locked), error_body("too_many_attempts", TOO_MANY_ATTEMPTS));
         let retry_after: u64 = locked.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
         assert!((899..=900).contains(&retry_after), "{retry_after}");
         assert_eq!(status(&app, "wrong").await.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -434,7 +513,7 @@ mod lockout_and_rehash {
             let (_, app) = observed(Some(failing)).await;
             let response = status(&app, PASSWORD).await;
             assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{failing}");
-            assert_eq!(body_json(&response), json!({"error": "temporarily_unavailable"}));
+            assert_eq!(body_json(&response), error_body("temporarily_unavailable", UNAVAILABLE));
         }
         let (_, app) = observed(Some("reserve")).await;
         assert_eq!(status(&app, "wrong").await.status(), StatusCode::SERVICE_UNAVAILABLE);

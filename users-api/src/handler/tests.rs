@@ -217,6 +217,7 @@ async fn only_administrators_reach_the_user_routes_whatever_the_access_table() {
         let (status, refused, _) = send(&api, request(method, resource, username, Some(body), VIEWER)).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{method} {resource}");
         assert_eq!(refused["error"], "forbidden");
+        assert_eq!(refused["error_description"], "this route needs the role admin");
     }
     assert!(store.get_user("alice").await.unwrap().is_some(), "nothing happened");
     let mut no_context: Value = serde_json::from_str(SAMPLE).unwrap();
@@ -251,6 +252,10 @@ async fn a_caller_changes_its_own_password_with_the_current_one() {
     send(&api, me("not it", "yet another password")).await;
     let (status, body, response) = send(&api, me("a brand new password", "yet another password")).await;
     assert_eq!((status, body["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")));
+    assert_eq!(
+        body["error_description"], "too many login attempts; try again after the seconds in Retry-After",
+        "the same words as authenticate's"
+    );
     assert!(response.headers().contains_key(RETRY_AFTER));
 }
 
