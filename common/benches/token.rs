@@ -4,7 +4,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
+use common::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig, VerifierKeys};
 use common::token::{Es256PrivateKey, Jwk, KeySet, SigningKey, Subject, TokenIssuer, TokenVerifier};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -34,10 +34,9 @@ fn tampered(token: &str) -> String {
 
 fn token(c: &mut Criterion) {
     let issuer =
-        TokenIssuer::new(&IssuerConfig { key: key(), ttl: Duration::from_secs(3600), names: names() }).unwrap();
+        TokenIssuer::new(&IssuerConfig { key: key().into(), ttl: Duration::from_secs(3600), names: names() }).unwrap();
     let verifier = TokenVerifier::new(&VerifierConfig {
-        current: key(),
-        previous: vec![],
+        keys: VerifierKeys::Hs256 { current: key(), previous: vec![] },
         names: names(),
         leeway: Duration::from_secs(30),
     })

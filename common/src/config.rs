@@ -13,8 +13,14 @@ use crate::duration::parse_duration;
 use crate::store::LockoutPolicy;
 
 mod keys;
+mod signing;
 
 pub use keys::{KID_EXPECTED, check_secret, is_valid_kid, previous_keys, signing_key};
+pub use signing::{
+    SIGNING_KEY_SECRET_EXPECTED, SigningKeySecret, algorithm, public_keys, published_keys, signing_key_secret_id,
+};
+
+use crate::token::{Algorithm, Jwks};
 
 /// Reads a variable from the process environment.
 pub fn process_env(name: &str) -> Option<String> {
@@ -26,6 +32,9 @@ pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 pub const USERS_TABLE: &str = "USERS_TABLE";
 pub const SESSIONS_TABLE: &str = "SESSIONS_TABLE";
+pub const JWT_ALGORITHM: &str = "JWT_ALGORITHM";
+pub const JWT_SIGNING_KEY_SECRET: &str = "JWT_SIGNING_KEY_SECRET";
+pub const JWT_PUBLIC_KEYS: &str = "JWT_PUBLIC_KEYS";
 pub const JWT_SECRET: &str = "JWT_SECRET";
 pub const JWT_KEY_ID: &str = "JWT_KEY_ID";
 pub const JWT_PREVIOUS_KEYS: &str = "JWT_PREVIOUS_KEYS";
@@ -108,19 +117,60 @@ pub struct TokenAudience {
 /// Everything a token issuer needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuerConfig {
-    pub key: KeyMaterial,
+    pub key: IssuerKey,
     pub ttl: Duration,
     pub names: TokenAudience,
+}
+
+/// What an issuer signs with, by `JWT_ALGORITHM`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssuerKey {
+    /// `JWT_SECRET` and `JWT_KEY_ID`.
+    Hs256(KeyMaterial),
+    /// Where the private key is: it is never in the environment, so the
+    /// function reads it at start-up (authenticate: Secrets Manager).
+    Es256 {
+        /// `JWT_SIGNING_KEY_SECRET`.
+        secret_id: String,
+        /// `JWT_PUBLIC_KEYS`: retired public keys still published, so verifiers
+        /// fetching the JWKS keep accepting tokens they signed.
+        previous: Jwks,
+    },
+}
+
+impl From<KeyMaterial> for IssuerKey {
+    fn from(key: KeyMaterial) -> Self {
+        Self::Hs256(key)
+    }
+}
+
+impl IssuerKey {
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            Self::Hs256(_) => Algorithm::Hs256,
+            Self::Es256 { .. } => Algorithm::Es256,
+        }
+    }
 }
 
 /// Everything a token verifier needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifierConfig {
-    pub current: KeyMaterial,
-    /// Keys retired from signing but still accepted, so rotation logs nobody out.
-    pub previous: Vec<KeyMaterial>,
+    pub keys: VerifierKeys,
     pub names: TokenAudience,
     pub leeway: Duration,
+}
+
+/// What a verifier accepts, by `JWT_ALGORITHM`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifierKeys {
+    Hs256 {
+        current: KeyMaterial,
+        /// Keys retired from signing but still accepted, so rotation logs nobody out.
+        previous: Vec<KeyMaterial>,
+    },
+    /// `JWT_PUBLIC_KEYS`: public keys only, the first the current one.
+    Es256(Jwks),
 }
 
 /// An unset or empty variable reads as `None`: deploy tools often render
@@ -129,16 +179,46 @@ pub fn optional(lookup: Lookup<'_>, var: &str) -> Option<String> {
     lookup(var).filter(|v| !v.is_empty())
 }
 
-/// What `authenticate` signs with: `JWT_SECRET`, `JWT_KEY_ID`, `JWT_TTL`, `JWT_ISSUER`, `JWT_AUDIENCE`.
+/// What `authenticate` signs with: `JWT_ALGORITHM`; with HS256 `JWT_SECRET`
+/// and `JWT_KEY_ID`, with ES256 `JWT_SIGNING_KEY_SECRET` and the optional
+/// `JWT_PUBLIC_KEYS`; then `JWT_TTL`, `JWT_ISSUER`, `JWT_AUDIENCE`.
 pub fn issuer_config(lookup: Lookup<'_>) -> Result<IssuerConfig, ConfigError> {
-    Ok(IssuerConfig { key: signing_key(lookup)?, ttl: ttl(lookup)?, names: token_audience(lookup)? })
+    let key = match algorithm(lookup)? {
+        Algorithm::Hs256 => IssuerKey::Hs256(signing_key(lookup)?),
+        Algorithm::Es256 => {
+            IssuerKey::Es256 { secret_id: signing_key_secret_id(lookup)?, previous: public_keys(lookup, false)? }
+        }
+    };
+    Ok(IssuerConfig { key, ttl: ttl(lookup)?, names: token_audience(lookup)? })
 }
 
-/// What `check-token` verifies with: the signing key, `JWT_PREVIOUS_KEYS`, the names, `JWT_LEEWAY`.
+/// What `check-token` verifies with: `JWT_ALGORITHM`; with HS256 the signing
+/// key and `JWT_PREVIOUS_KEYS`, with ES256 `JWT_PUBLIC_KEYS` alone; then the
+/// names and `JWT_LEEWAY`.
 pub fn verifier_config(lookup: Lookup<'_>) -> Result<VerifierConfig, ConfigError> {
-    let current = signing_key(lookup)?;
-    let previous = previous_keys(lookup, &current.kid)?;
-    Ok(VerifierConfig { current, previous, names: token_audience(lookup)?, leeway: leeway(lookup)? })
+    let keys = match algorithm(lookup)? {
+        Algorithm::Hs256 => {
+            let current = signing_key(lookup)?;
+            let previous = previous_keys(lookup, &current.kid)?;
+            VerifierKeys::Hs256 { current, previous }
+        }
+        Algorithm::Es256 => {
+            // A verifier of public keys has no use for a secret: one set here
+            // is a deployment mistake that would leave a secret where none is needed.
+            for var in [JWT_SECRET, JWT_PREVIOUS_KEYS] {
+                if optional(lookup, var).is_some() {
+                    return Err(ConfigError::invalid(
+                        var,
+                        None,
+                        "set while JWT_ALGORITHM=ES256, where a verifier holds public keys only",
+                        "unset: with ES256 the keys are JWT_PUBLIC_KEYS",
+                    ));
+                }
+            }
+            VerifierKeys::Es256(public_keys(lookup, true)?)
+        }
+    };
+    Ok(VerifierConfig { keys, names: token_audience(lookup)?, leeway: leeway(lookup)? })
 }
 
 /// The DynamoDB table of users; only the DynamoDB store asks for it.

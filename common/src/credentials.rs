@@ -43,10 +43,7 @@ const MAX_BASIC_BASE64: usize = (MAX_USERNAME_BYTES + 1 + MAX_PASSWORD_BYTES).di
 /// may contain `:`, so only the first one splits.
 pub fn from_basic_header(header: Option<&[u8]>) -> Result<Credentials, CredentialsError> {
     let header = header.ok_or(CredentialsError::Missing)?;
-    let (scheme, encoded) = match header.iter().position(|&b| b == b' ') {
-        Some(space) => (&header[..space], &header[space + 1..]),
-        None => (header, &[][..]),
-    };
+    let (scheme, encoded) = split_scheme(header);
     if !scheme.eq_ignore_ascii_case(b"basic") {
         return Err(CredentialsError::Missing);
     }
@@ -65,6 +62,33 @@ pub fn from_basic_header(header: Option<&[u8]>) -> Result<Credentials, Credentia
         .split_once(':')
         .ok_or(CredentialsError::Invalid("the Basic credentials have no ':' between username and password"))?;
     checked(username.to_string(), password.to_string())
+}
+
+/// An `Authorization` value's scheme and what follows the first space.
+fn split_scheme(header: &[u8]) -> (&[u8], &[u8]) {
+    match header.iter().position(|&b| b == b' ') {
+        Some(space) => (&header[..space], &header[space + 1..]),
+        None => (header, &[][..]),
+    }
+}
+
+/// A POST login: a JSON body, or, with no body at all, `Authorization: Basic`
+/// exactly as a GET reads it (what `curl -u user -X POST` and many HTTP
+/// clients send). Both at once is refused: which of two different
+/// credentials would be checked is not something a client should have to guess.
+pub fn from_post(
+    authorization: Option<&[u8]>,
+    content_type: Option<&[u8]>,
+    body: &[u8],
+) -> Result<Credentials, CredentialsError> {
+    let basic = authorization.is_some_and(|header| split_scheme(header).0.eq_ignore_ascii_case(b"basic"));
+    match (basic, body.is_empty()) {
+        (true, true) => from_basic_header(authorization),
+        (true, false) => Err(CredentialsError::Invalid(
+            "send the credentials either as Authorization: Basic or as a JSON body, not both",
+        )),
+        (false, _) => from_json_body(content_type, body),
+    }
 }
 
 #[derive(Deserialize)]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
+use crate::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig, VerifierKeys};
 use crate::user::User;
 
 /// A token set-up: one key, names, lifetime and leeway, from which the issuer
@@ -70,17 +70,19 @@ impl Tokens {
     }
 
     pub fn issuer_config(&self) -> IssuerConfig {
-        IssuerConfig { key: self.key(), ttl: self.ttl, names: self.names_config() }
+        IssuerConfig { key: self.key().into(), ttl: self.ttl, names: self.names_config() }
     }
 
     pub fn verifier_config(&self) -> VerifierConfig {
         VerifierConfig {
-            current: self.key(),
-            previous: self
-                .previous
-                .iter()
-                .map(|(kid, secret)| KeyMaterial { kid: kid.clone(), secret: Secret::new(secret.clone()) })
-                .collect(),
+            keys: VerifierKeys::Hs256 {
+                current: self.key(),
+                previous: self
+                    .previous
+                    .iter()
+                    .map(|(kid, secret)| KeyMaterial { kid: kid.clone(), secret: Secret::new(secret.clone()) })
+                    .collect(),
+            },
             names: self.names_config(),
             leeway: self.leeway,
         }

@@ -71,10 +71,16 @@ pub enum InvalidUsername {
     Colon,
     #[error("the username contains a control character")]
     Control,
+    /// `" alice"` would be stored as such, and a user typing `alice` could
+    /// never log in as it: refused rather than trimmed, so what is stored is
+    /// what was typed.
+    #[error("the username starts or ends with whitespace")]
+    SurroundingWhitespace,
 }
 
 /// Checks a new username (1-128 bytes, before and after lowercasing; no `:`,
-/// no control characters) and returns it normalized, as it is stored.
+/// no control characters, no whitespace at either end) and returns it
+/// normalized, as it is stored.
 pub fn validate_username(username: &str) -> Result<String, InvalidUsername> {
     if username.is_empty() {
         return Err(InvalidUsername::Empty);
@@ -84,6 +90,9 @@ pub fn validate_username(username: &str) -> Result<String, InvalidUsername> {
     }
     if username.chars().any(char::is_control) {
         return Err(InvalidUsername::Control);
+    }
+    if username.trim() != username {
+        return Err(InvalidUsername::SurroundingWhitespace);
     }
     let normalized = normalize_username(username);
     // Lowercasing can lengthen a string (e.g. 'İ' becomes two code points).
@@ -210,6 +219,9 @@ mod tests {
         assert_eq!(validate_username("a:b"), Err(InvalidUsername::Colon));
         for control in ["a\nb", "a\tb", "\u{0}", "a\u{7f}", "a\u{85}b"] {
             assert_eq!(validate_username(control), Err(InvalidUsername::Control), "{control:?}");
+        }
+        for spaced in [" spaced ", " alice", "alice ", "\u{a0}alice", "alice\u{3000}", " "] {
+            assert_eq!(validate_username(spaced), Err(InvalidUsername::SurroundingWhitespace), "{spaced:?}");
         }
     }
 

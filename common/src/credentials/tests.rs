@@ -115,3 +115,31 @@ fn debug_never_shows_the_password() {
     let creds = parse_basic(&basic(b"alice:hunter2-secret")).unwrap();
     assert!(!format!("{creds:?}").contains("hunter2-secret"));
 }
+
+#[test]
+fn a_post_without_a_body_reads_basic_like_a_get() {
+    let header = basic(b"alice:secret pass");
+    for content_type in [None, Some(&b"application/json"[..]), Some(&b"text/plain"[..])] {
+        let creds = from_post(Some(header.as_bytes()), content_type, b"").unwrap();
+        assert_eq!((creds.username.as_str(), creds.password.as_str()), ("alice", "secret pass"), "{content_type:?}");
+    }
+    assert!(invalid(from_post(Some(b"Basic !!!"), None, b"")), "a malformed Basic value is a 400, as for a GET");
+}
+
+#[test]
+fn a_post_with_both_basic_and_a_body_is_refused() {
+    let header = basic(b"alice:secret pass");
+    let body = br#"{"username":"bob","password":"another one"}"#;
+    assert_eq!(
+        from_post(Some(header.as_bytes()), Some(b"application/json"), body).unwrap_err(),
+        CredentialsError::Invalid("send the credentials either as Authorization: Basic or as a JSON body, not both")
+    );
+}
+
+#[test]
+fn a_post_with_another_scheme_reads_the_body() {
+    let body = br#"{"username":"bob","password":"another one"}"#;
+    let creds = from_post(Some(b"Bearer abc"), Some(b"application/json"), body).unwrap();
+    assert_eq!(creds.username, "bob");
+    assert_eq!(from_post(None, None, b"").unwrap_err(), CredentialsError::UnsupportedMediaType);
+}

@@ -67,6 +67,11 @@ pub struct Claims {
     pub sub: String,
     pub username: String,
     pub roles: Vec<String>,
+    /// The roles space-separated, for API Gateway's JWT authorizer; our own
+    /// verifier reads `roles`. Optional on reading, so tokens issued before
+    /// the claim existed still verify until they expire.
+    #[serde(default)]
+    pub scope: String,
     pub iat: u64,
     pub nbf: u64,
     pub exp: u64,
@@ -82,6 +87,10 @@ pub(super) struct IssuedClaims<'a> {
     pub sub: &'a str,
     pub username: &'a str,
     pub roles: &'a [String],
+    /// The roles joined by single spaces (roles hold no space), as OAuth's
+    /// `scope`: what API Gateway's built-in JWT authorizer matches a route's
+    /// `authorizationScopes` against.
+    pub scope: &'a str,
     pub iat: u64,
     pub nbf: u64,
     pub exp: u64,

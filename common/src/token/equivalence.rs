@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::verify::StrictHeader;
 use super::{Claims, MAX_TOKEN_BYTES, Subject, TokenError, TokenIssuer, TokenVerifier};
-use crate::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
+use crate::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig, VerifierKeys};
 
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 const OLD_SECRET: &[u8] = b"an-older-key-that-was-rotated-out-of-signing";
@@ -28,8 +28,9 @@ struct Reference {
 
 impl Reference {
     fn new(config: &VerifierConfig) -> Self {
-        let keys = std::iter::once(&config.current)
-            .chain(&config.previous)
+        let VerifierKeys::Hs256 { current, previous } = &config.keys else { panic!("the reference is HS256 only") };
+        let keys = std::iter::once(current)
+            .chain(previous)
             .map(|k| (k.kid.clone(), DecodingKey::from_secret(k.secret.expose()).unwrap()))
             .collect();
         let mut validation = Validation::new(Algorithm::HS256);
@@ -38,7 +39,7 @@ impl Reference {
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        Self { current_kid: config.current.kid.clone(), keys, validation, leeway_secs: config.leeway.as_secs() }
+        Self { current_kid: current.kid.clone(), keys, validation, leeway_secs: config.leeway.as_secs() }
     }
 
     fn verify(&self, token: &str, now: u64) -> Result<Claims, TokenError> {
@@ -94,10 +95,16 @@ impl Reference {
     }
 }
 
+fn current() -> KeyMaterial {
+    KeyMaterial { kid: "k1".into(), secret: Secret::new(SECRET.to_vec()) }
+}
+
 fn config() -> VerifierConfig {
     VerifierConfig {
-        current: KeyMaterial { kid: "k1".into(), secret: Secret::new(SECRET.to_vec()) },
-        previous: vec![KeyMaterial { kid: "k0".into(), secret: Secret::new(OLD_SECRET.to_vec()) }],
+        keys: VerifierKeys::Hs256 {
+            current: current(),
+            previous: vec![KeyMaterial { kid: "k0".into(), secret: Secret::new(OLD_SECRET.to_vec()) }],
+        },
         names: TokenAudience { issuer: "authenticate".into(), audience: "api".into() },
         leeway: Duration::from_secs(30),
     }
@@ -212,7 +219,7 @@ fn verifies_exactly_like_the_jsonwebtoken_implementation() {
     let reference = Reference::new(&config());
     let mut tokens = corpus();
     let issuer = TokenIssuer::new(&IssuerConfig {
-        key: config().current,
+        key: current().into(),
         ttl: Duration::from_secs(3600),
         names: config().names,
     })
@@ -241,7 +248,7 @@ fn verifies_exactly_like_the_jsonwebtoken_implementation() {
 
 #[test]
 fn issues_the_same_bytes_as_jsonwebtoken() {
-    let config = IssuerConfig { key: config().current, ttl: Duration::from_secs(3600), names: config().names };
+    let config = IssuerConfig { key: current().into(), ttl: Duration::from_secs(3600), names: config().names };
     let issued = TokenIssuer::new(&config)
         .unwrap()
         .issue(Subject { user_id: "u-1", username: "al\"ice", roles: &["a".into(), "b".into()] }, NOW)

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::TokenError;
 use super::claims::IssuedClaims;
 use super::keys::SigningKey;
-use crate::config::{IssuerConfig, TokenAudience};
+use crate::config::{IssuerConfig, IssuerKey, TokenAudience};
 
 /// What the caller of [`TokenIssuer::issue`] is.
 #[derive(Debug, Clone, Copy)]
@@ -34,9 +34,14 @@ pub struct TokenIssuer {
 }
 
 impl TokenIssuer {
-    /// The HS256 issuer `authenticate` configures from its environment.
+    /// The HS256 issuer `authenticate` configures from its environment. An
+    /// ES256 configuration only says where its private key is: read it, then
+    /// use [`TokenIssuer::with_key`] (`InvalidKey` here).
     pub fn new(config: &IssuerConfig) -> Result<Self, TokenError> {
-        let key = SigningKey::hs256(config.key.kid.as_str(), config.key.secret.expose())?;
+        let IssuerKey::Hs256(key) = &config.key else {
+            return Err(TokenError::InvalidKey);
+        };
+        let key = SigningKey::hs256(key.kid.as_str(), key.secret.expose())?;
         Ok(Self::with_key(key, &config.names, config.ttl))
     }
 
@@ -45,14 +50,21 @@ impl TokenIssuer {
         Self { key, issuer: names.issuer.clone(), audience: names.audience.clone(), ttl_secs: ttl.as_secs() }
     }
 
+    /// The key that verifies this issuer's tokens (for a JWKS: its public half).
+    pub fn verifying_key(&self) -> super::keys::VerifyingKey {
+        self.key.verifying_key()
+    }
+
     pub fn issue(&self, subject: Subject<'_>, now: u64) -> Result<IssuedToken, TokenError> {
         let mut jti = uuid::Uuid::encode_buffer();
+        let scope = subject.roles.join(" ");
         let claims = IssuedClaims {
             iss: &self.issuer,
             aud: &self.audience,
             sub: subject.user_id,
             username: subject.username,
             roles: subject.roles,
+            scope: &scope,
             iat: now,
             nbf: now,
             exp: now.saturating_add(self.ttl_secs),

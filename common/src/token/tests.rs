@@ -7,7 +7,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use super::{KeySet, MAX_TOKEN_BYTES, SigningKey, Subject, TokenError, TokenIssuer, TokenVerifier, VerifyingKey};
-use crate::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig};
+use crate::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig, VerifierKeys};
 
 mod es256;
 
@@ -24,13 +24,13 @@ fn key(kid: &str, secret: &[u8]) -> KeyMaterial {
 }
 
 fn issuer() -> TokenIssuer {
-    TokenIssuer::new(&IssuerConfig { key: key("k1", SECRET), ttl: Duration::from_secs(3600), names: names() }).unwrap()
+    TokenIssuer::new(&IssuerConfig { key: key("k1", SECRET).into(), ttl: Duration::from_secs(3600), names: names() })
+        .unwrap()
 }
 
 fn verifier() -> TokenVerifier {
     TokenVerifier::new(&VerifierConfig {
-        current: key("k1", SECRET),
-        previous: vec![key("k0", OLD_SECRET)],
+        keys: VerifierKeys::Hs256 { current: key("k1", SECRET), previous: vec![key("k0", OLD_SECRET)] },
         names: names(),
         leeway: Duration::from_secs(30),
     })
@@ -131,8 +131,7 @@ fn not_yet_valid_and_future_iat_are_refused_beyond_the_leeway() {
 #[test]
 fn zero_leeway_is_exact() {
     let strict = TokenVerifier::new(&VerifierConfig {
-        current: key("k1", SECRET),
-        previous: vec![],
+        keys: VerifierKeys::Hs256 { current: key("k1", SECRET), previous: vec![] },
         names: names(),
         leeway: Duration::ZERO,
     })
@@ -389,4 +388,16 @@ fn error_messages_never_contain_the_token() {
     let err = verifier().verify(&token, NOW + 10_000).unwrap_err();
     assert!(!err.to_string().contains(&token));
     assert!(!err.to_string().contains(token.split('.').nth(2).unwrap()));
+}
+
+#[test]
+fn every_token_carries_its_roles_as_a_space_separated_scope() {
+    let claims = verifier().verify(&issue_at(NOW), NOW).unwrap();
+    assert_eq!(claims.scope, "admin dev", "what API Gateway's JWT authorizer matches authorizationScopes against");
+    let none = issuer().issue(Subject { user_id: "u", username: "bob", roles: &[] }, NOW).unwrap();
+    assert_eq!(verifier().verify(&none.access_token, NOW).unwrap().scope, "");
+    // A role with a space would split into two scopes: no role may hold one.
+    for role in ["a b", "a\tb", " admin"] {
+        assert!(crate::user::validate_role(role).is_err(), "{role:?}");
+    }
 }

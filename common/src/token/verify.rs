@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer};
 use super::claims::{Claims, decode_claims, is_json_object};
 use super::keys::{Algorithm, KeySet, MAX_SIGNATURE_BYTES, VerifyingKey};
 use super::{MAX_TOKEN_BYTES, TokenError};
-use crate::config::{KeyMaterial, TokenAudience, VerifierConfig};
+use crate::config::{KeyMaterial, TokenAudience, VerifierConfig, VerifierKeys};
 use crate::user::validate_role;
 
 /// The only header this service accepts. `deny_unknown_fields` is the point.
@@ -46,12 +46,22 @@ pub struct TokenVerifier {
 }
 
 impl TokenVerifier {
-    /// The HS256 verifier `check-token` configures from its environment.
+    /// The verifier `check-token` configures from its environment: HS256
+    /// secrets, or ES256 public keys (the first of the JWK Set is the current one).
     pub fn new(config: &VerifierConfig) -> Result<Self, TokenError> {
-        let hs256 = |k: &KeyMaterial| VerifyingKey::hs256(k.kid.as_str(), k.secret.expose());
-        let current = hs256(&config.current)?;
-        let previous = config.previous.iter().map(hs256).collect::<Result<Vec<_>, _>>()?;
-        Ok(Self::with_keys(KeySet::new(current, previous), &config.names, config.leeway))
+        let keys = match &config.keys {
+            VerifierKeys::Hs256 { current, previous } => {
+                let hs256 = |k: &KeyMaterial| VerifyingKey::hs256(k.kid.as_str(), k.secret.expose());
+                let previous = previous.iter().map(hs256).collect::<Result<Vec<_>, _>>()?;
+                KeySet::new(hs256(current)?, previous)
+            }
+            VerifierKeys::Es256(jwks) => {
+                let mut keys = jwks.verifying_keys()?.into_iter();
+                let current = keys.next().ok_or(TokenError::InvalidKey)?;
+                KeySet::new(current, keys)
+            }
+        };
+        Ok(Self::with_keys(keys, &config.names, config.leeway))
     }
 
     /// A verifier accepting any [`KeySet`], whatever the algorithms of its keys.
