@@ -37,6 +37,8 @@ echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> architecture (crate layers, pure core, file sizes)"
 python3 scripts/check_architecture.py
+echo "==> API description (openapi.yaml: valid, and exactly the routes of serverless.yml)"
+"$VENV/bin/python" scripts/openapi_check.py
 echo "==> cargo test"
 cargo test --workspace --locked
 
