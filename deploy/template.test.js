@@ -370,9 +370,14 @@ test('environment of each function', () => {
   assert.equal(env('usersApi').JWT_SECRET, undefined, 'the management API holds no key');
   assert.equal(env('authenticate').JWT_KEY_ID, env('checkToken').JWT_KEY_ID);
   // Issuer and audience name the stage: a token of another stage is refused even with a shared secret.
+  // The issuer is the API's base URL (plugins/signing-keys.js), as OpenID discovery requires.
+  assert.equal(env('authenticate').JWT_AUDIENCE, `jwt-token-service-${expectStage}`);
+  const api = expectApi === 'rest' ? 'ApiGatewayRestApi' : 'HttpApi';
+  const stagePath = expectApi === 'rest' ? `/${expectStage}` : '';
+  assert.equal(joined(env('authenticate').JWT_ISSUER), `https://<ref>.execute-api.<ref>.<ref>${stagePath}`);
+  assert.deepEqual(env('authenticate').JWT_ISSUER['Fn::Join'][1][1], { Ref: api });
   for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE']) {
-    assert.equal(env('authenticate')[name], `jwt-token-service-${expectStage}`, `authenticate ${name}`);
-    assert.equal(env('checkToken')[name], env('authenticate')[name], `checkToken ${name}`);
+    assert.deepEqual(env('checkToken')[name], env('authenticate')[name], `checkToken ${name}`);
   }
 });
 
@@ -529,12 +534,14 @@ httpTest('the rest of the stack is the REST variant\'s: IAM, tables, secrets, fu
   const apiTypes = /^AWS::(ApiGateway|ApiGatewayV2)::|^AWS::Lambda::(Permission|Version)$/;
   const shared = (t) => Object.keys(t.Resources).filter((id) => !apiTypes.test(t.Resources[id].Type)).sort();
   assert.deepEqual(shared(template), shared(rest));
-  // The S3 key names the packaging time; checkToken's API_GATEWAY_ARN is the REST API's.
+  // The S3 key names the packaging time; checkToken's API_GATEWAY_ARN is the REST API's;
+  // the issuer is each API's own URL (checked in 'environment of each function').
   const comparable = (t, id) => {
     const copy = JSON.parse(JSON.stringify(t.Resources[id]));
     if (copy.Type === 'AWS::Lambda::Function') {
       delete copy.Properties.Code.S3Key;
       delete copy.Properties.Environment.Variables.API_GATEWAY_ARN;
+      delete copy.Properties.Environment.Variables.JWT_ISSUER;
     }
     return copy;
   };
