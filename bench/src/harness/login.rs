@@ -18,7 +18,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::clock::now_epoch_seconds;
-use common::config::VerifierConfig;
+use common::config::{VerifierConfig, VerifierKeys};
 use common::password::{PasswordCheck, PasswordHasher};
 use common::token::TokenVerifier;
 use serde_json::{Value, json};
@@ -199,8 +199,7 @@ pub(crate) fn scenarios(args: &Args, bin_dir: &Path, table: &LoginTable) -> Resu
     ]);
     let verifier = || {
         TokenVerifier::new(&VerifierConfig {
-            current: key(),
-            previous: vec![],
+            keys: VerifierKeys::Hs256 { current: key(), previous: vec![] },
             names: names(),
             leeway: Duration::from_secs(30),
         })

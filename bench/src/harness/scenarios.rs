@@ -114,8 +114,9 @@ pub(crate) fn scenarios(args: &Args, table: Option<&LoginTable>) -> Result<Vec<S
 }
 
 fn scenarios_in(args: &Args, bin_dir: &Path, table: Option<&LoginTable>) -> Result<Vec<Scenario>, String> {
-    let issuer = TokenIssuer::new(&IssuerConfig { key: key(), ttl: Duration::from_secs(6 * 3600), names: names() })
-        .map_err(|e| e.to_string())?;
+    let issuer =
+        TokenIssuer::new(&IssuerConfig { key: key().into(), ttl: Duration::from_secs(6 * 3600), names: names() })
+            .map_err(|e| e.to_string())?;
     let now = now_epoch_seconds();
     let roles = vec!["admin".to_string(), "dev".to_string()];
     let users: Vec<(String, String)> =
