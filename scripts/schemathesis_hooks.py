@@ -1,0 +1,24 @@
+"""schemathesis hooks for the contract test (scripts/contract_test.sh).
+
+The management routes act on the user named in the path. The users whose
+tokens the runs use (CONTRACT_PROTECTED_USERS, comma-separated) must stay as
+they are, so a generated path naming one of them (usernames match
+case-insensitively, as at login) names another user instead: fuzzing may
+delete, disable or re-role any user but those.
+"""
+
+import os
+
+import schemathesis
+
+PROTECTED = {
+    name.strip().lower() for name in os.environ.get("CONTRACT_PROTECTED_USERS", "").split(",") if name.strip()
+}
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    parameters = case.path_parameters or {}
+    username = parameters.get("username")
+    if isinstance(username, str) and username.lower() in PROTECTED:
+        parameters["username"] = f"not-{username}"
