@@ -76,6 +76,21 @@ mod tests {
     }
 
     #[test]
+    fn es256_needs_the_key_secret_and_no_hmac_secret() {
+        use common::config::{IssuerKey, JWT_ALGORITHM, JWT_SIGNING_KEY_SECRET};
+        let env = HashMap::from([(JWT_ALGORITHM, "ES256"), (JWT_SIGNING_KEY_SECRET, "prod/token-signing-key")]);
+        let es256 = AuthenticateConfig::from_lookup(&|name| env.get(name).map(|v| v.to_string())).unwrap();
+        assert!(
+            matches!(es256.issuer.key, IssuerKey::Es256 { ref secret_id, .. } if secret_id == "prod/token-signing-key")
+        );
+        let env = HashMap::from([(JWT_ALGORITHM, "ES256"), (JWT_SECRET, SECRET)]);
+        let missing = AuthenticateConfig::from_lookup(&|name| env.get(name).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(missing.var, JWT_SIGNING_KEY_SECRET);
+        let bad = config(&[(JWT_ALGORITHM, "RS256")]).unwrap_err();
+        assert_eq!(bad.var, JWT_ALGORITHM);
+    }
+
+    #[test]
     fn the_session_lifetime_is_bounded() {
         assert_eq!(config(&[(REFRESH_TTL, "365d")]).unwrap().refresh_ttl, MAX_REFRESH_TTL);
         assert_eq!(config(&[(REFRESH_TTL, "12h")]).unwrap().refresh_ttl, Duration::from_secs(12 * 3600));

@@ -22,6 +22,9 @@ use crate::config::AuthenticateConfig;
 use crate::grants::{Grant, GrantError, revoke_request, token_request};
 use crate::login::LoginService;
 use crate::sessions::{RefreshError, Sessions};
+use crate::signing::Signer;
+use crate::well_known::WellKnown;
+use common::config::IssuerKey;
 use common::credentials::{CredentialsError, from_basic_header, from_json_body};
 
 /// A 503's description: the store or another dependency failed, which the
@@ -53,18 +56,35 @@ impl Stores {
 pub struct Authenticate {
     login: LoginService,
     sessions: Sessions,
+    well_known: WellKnown,
     cors_allow_origin: String,
 }
 
 impl Authenticate {
-    /// Builds the service once at cold start.
+    /// Builds the service once at cold start, for an HS256 configuration (an
+    /// ES256 key is read first: [`Signer::load`], then [`Authenticate::with_signer`]).
     pub fn new(config: &AuthenticateConfig, stores: Stores, hasher: impl PasswordHashing) -> Result<Self, TokenError> {
-        let issuer = TokenIssuer::new(&config.issuer)?;
-        Ok(Self {
+        let IssuerKey::Hs256(key) = &config.issuer.key else { return Err(TokenError::InvalidKey) };
+        Ok(Self::with_signer(config, Signer::hs256(key)?, stores, hasher))
+    }
+
+    /// Builds the service once at cold start, signing with `signer`.
+    pub fn with_signer(
+        config: &AuthenticateConfig,
+        signer: Signer,
+        stores: Stores,
+        hasher: impl PasswordHashing,
+    ) -> Self {
+        let algorithm = signer.algorithm();
+        let (key, jwks) = signer.into_parts();
+        let issuer = TokenIssuer::with_key(key, &config.issuer.names, config.issuer.ttl);
+        let names = &config.issuer.names;
+        Self {
             login: LoginService::new(stores.logins, hasher, issuer, config.lockout),
             sessions: Sessions::new(stores.sessions, stores.users, config.refresh_ttl.as_secs()),
+            well_known: WellKnown::new(&names.issuer, algorithm, jwks, &config.cors_allow_origin),
             cors_allow_origin: config.cors_allow_origin.clone(),
-        })
+        }
     }
 
     /// The Lambda (and local API) entry point. It never fails: every outcome is an HTTP answer.
@@ -73,6 +93,7 @@ impl Authenticate {
         Ok(match resource.as_deref() {
             Some("/token") => self.token_endpoint(&request).await,
             Some("/revoke") => self.revoke_endpoint(&request).await,
+            Some(path) if WellKnown::serves(path) => self.well_known.answer(&request, path),
             _ => self.login_endpoint(&request).await,
         })
     }
