@@ -155,3 +155,43 @@ fn no_token_or_secret_in_the_output_at_any_level() {
         }
     }
 }
+
+#[test]
+fn es256_mode_logs_no_token_and_holds_no_secret() {
+    use common::config::TokenAudience;
+    use common::token::{Es256PrivateKey, Jwks, SigningKey};
+    let private = Es256PrivateKey::generate().unwrap();
+    let key = SigningKey::es256("k1", &private).unwrap();
+    let jwks = serde_json::to_string(&Jwks { keys: vec![key.verifying_key().jwk().unwrap()] }).unwrap();
+    let names = TokenAudience { issuer: "authenticate".into(), audience: "api".into() };
+    let issuer = TokenIssuer::with_key(key, &names, std::time::Duration::from_secs(3600));
+    let roles = ["user".to_string()];
+    let subject = Subject { user_id: "u-1", username: "alice", roles: &roles };
+    let token = issuer.issue(subject, common::clock::now_epoch_seconds()).unwrap().access_token;
+    let signature = token.rsplit('.').next().unwrap().to_string();
+    let tampered = format!("{}.{}", &token[..token.rfind('.').unwrap()], "A".repeat(signature.len()));
+    let events = [
+        rest_event(&format!("Bearer {token}")),
+        rest_event(&format!("Bearer {tampered}")),
+        http_event(&format!("Bearer {token}"), "GET /hello"),
+        http_event(&format!("Bearer {tampered}"), "GET /hello"),
+    ];
+    let pem = private.to_pem();
+    for logging in VERBOSE_LOGGING {
+        let mut spec = spec(logging);
+        // Public keys only: no JWT_SECRET at all.
+        spec.env.retain(|(name, _)| name != "JWT_SECRET");
+        spec.env.push(("JWT_ALGORITHM".into(), "ES256".into()));
+        spec.env.push(("JWT_PUBLIC_KEYS".into(), jwks.clone()));
+        let (outcomes, output) = run_capturing(&spec, &events).unwrap();
+        assert_eq!(answer(&outcomes[0])["principalId"], "u-1", "{logging:?}");
+        assert!(matches!(&outcomes[1], Outcome::Error { .. }), "{logging:?}");
+        assert_eq!(answer(&outcomes[2])["isAuthorized"], true, "{logging:?}");
+        assert_eq!(answer(&outcomes[3]), json!({"isAuthorized": false}), "{logging:?}");
+        assert_eq!(output.matches("token refused").count(), 2, "{logging:?}: the capture works:\n{output}");
+        for secret in [token.as_str(), signature.as_str(), tampered.as_str(), &pem[30..90]] {
+            let leak = output.lines().find(|l| l.contains(secret)).map(|l| l.replace(secret, "<SECRET>"));
+            assert!(leak.is_none(), "{logging:?}: a log line holds a secret: {leak:?}");
+        }
+    }
+}

@@ -51,3 +51,18 @@ fn a_missing_or_invalid_access_table_names_the_variable() {
     assert_eq!(code, 1);
     assert!(output.contains("ACCESS_RULES is invalid") && output.contains("would also open"), "{output}");
 }
+
+#[test]
+fn es256_mode_refuses_a_secret_and_needs_public_keys() {
+    let secret = "0123456789abcdef0123456789abcdef-never-shown";
+    let (code, output) = run(&[("JWT_ALGORITHM", "ES256"), ("JWT_SECRET", secret)]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("JWT_SECRET is invalid"), "{output}");
+    assert!(!output.contains(secret), "{output}");
+    let (code, output) = run(&[("JWT_ALGORITHM", "ES256")]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("JWT_PUBLIC_KEYS is not set"), "{output}");
+    let (code, output) = run(&[("JWT_ALGORITHM", "PS256")]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("JWT_ALGORITHM is invalid") && output.contains("ES256"), "{output}");
+}
