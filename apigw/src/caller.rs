@@ -5,7 +5,10 @@
 //! One reader for both APIs: a REST API puts the authorizer's context in
 //! `requestContext.authorizer` beside `principalId`; an HTTP API puts the
 //! simple response's context in `requestContext.authorizer.lambda`, where
-//! there is no `principalId` and the same value arrives as `sub`.
+//! there is no `principalId` and the same value arrives as `sub`. Behind
+//! API Gateway's built-in JWT authorizer (no Lambda), an HTTP API puts the
+//! token's verified claims, as strings, in `requestContext.authorizer.jwt.claims`:
+//! `sub`, `username`, and the roles as the space-separated `scope`.
 
 use std::collections::HashMap;
 
@@ -17,6 +20,8 @@ use serde_json::Value;
 /// The context key that holds the caller's id in an HTTP API request:
 /// check-token's `AuthorizerContext::sub`, which REST also sends as `principalId`.
 pub const SUB: &str = "sub";
+/// The claim holding the roles, space-separated, for the built-in JWT authorizer.
+pub const SCOPE: &str = "scope";
 
 /// The request carries no caller: the route is deployed without the authorizer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,7 +40,11 @@ pub fn caller(request: &Request) -> Result<CallerIdentity, CallerError> {
         }
         Some(RequestContext::ApiGatewayV2(context)) => {
             let empty = HashMap::new();
-            let fields = context.authorizer.as_ref().map_or(&empty, |authorizer| &authorizer.fields);
+            let authorizer = context.authorizer.as_ref();
+            if let Some(jwt) = authorizer.filter(|a| a.fields.is_empty()).and_then(|a| a.jwt.as_ref()) {
+                return Ok(from_jwt_claims(&jwt.claims)?);
+            }
+            let fields = authorizer.map_or(&empty, |authorizer| &authorizer.fields);
             Ok(from_lambda_context(fields)?)
         }
         _ => Err(CallerError::NoContext),
@@ -53,6 +62,17 @@ fn from_lambda_context(fields: &HashMap<String, Value>) -> Result<CallerIdentity
     }
     CallerIdentity::from_authorizer_fields(&rest)
         .map_err(|MissingAuthorizerField(name)| MissingAuthorizerField(if name == PRINCIPAL_ID { SUB } else { name }))
+}
+
+/// `requestContext.authorizer.jwt.claims`: API Gateway verified the token
+/// (signature, issuer, audience, expiry) before the function runs.
+fn from_jwt_claims(claims: &HashMap<String, String>) -> Result<CallerIdentity, MissingAuthorizerField> {
+    let text =
+        |name: &'static str| claims.get(name).filter(|v| !v.is_empty()).cloned().ok_or(MissingAuthorizerField(name));
+    let roles = claims
+        .get(SCOPE)
+        .map_or_else(Vec::new, |scope| scope.split(' ').filter(|role| !role.is_empty()).map(str::to_string).collect());
+    Ok(CallerIdentity { id: text(SUB)?, username: text(USERNAME)?, roles })
 }
 
 #[cfg(test)]

@@ -60,8 +60,10 @@ fn without_the_authorizer_there_is_no_caller() {
         (json!({"lambda": {"sub": "u-1"}}), missing(USERNAME)),
         (json!({"lambda": {"sub": "", "username": "alice"}}), missing(SUB)),
         (json!({"lambda": {"sub": "u-1", "username": "alice", "roles": ["admin"]}}), missing(ROLES)),
-        // Another authorizer's fields are not this one's.
-        (json!({"jwt": {"claims": {"sub": "u-1", "username": "alice"}, "scopes": null}}), missing(SUB)),
+        // The built-in JWT authorizer's claims are read too (reads_the_builtin_jwt_authorizer_claims),
+        // by the same rules.
+        (json!({"jwt": {"claims": {"username": "alice"}, "scopes": null}}), missing(SUB)),
+        (json!({"jwt": {"claims": {"sub": "u-1", "username": ""}}}), missing(USERNAME)),
         (json!({"lambda": {"principalId": "u-1", "username": "alice"}}), missing(SUB)),
     ] {
         let http = request(HTTP_API, |e| e["requestContext"]["authorizer"] = authorizer.clone());
@@ -80,4 +82,24 @@ fn client_headers_cannot_impersonate() {
         e["headers"]["username"] = json!("admin");
     });
     assert!(caller(&http).is_err());
+}
+
+const HTTP_API_JWT: &str = include_str!("../../../events/hello-http-jwt.json");
+
+#[test]
+fn reads_the_builtin_jwt_authorizer_claims() {
+    let http = request(HTTP_API_JWT, |_| {});
+    assert_eq!(caller(&http), Ok(alice()), "roles from scope, not from the stringified roles array");
+    let no_scope = request(HTTP_API_JWT, |e| {
+        e["requestContext"]["authorizer"]["jwt"]["claims"].as_object_mut().unwrap().remove("scope");
+    });
+    assert_eq!(caller(&no_scope).unwrap().roles, Vec::<String>::new());
+    let one = request(HTTP_API_JWT, |e| e["requestContext"]["authorizer"]["jwt"]["claims"]["scope"] = json!("viewer"));
+    assert_eq!(caller(&one).unwrap().roles, ["viewer"]);
+    for (claim, expected) in [("sub", SUB), ("username", USERNAME)] {
+        let missing = request(HTTP_API_JWT, |e| {
+            e["requestContext"]["authorizer"]["jwt"]["claims"].as_object_mut().unwrap().remove(claim);
+        });
+        assert_eq!(caller(&missing), Err(CallerError::Missing(MissingAuthorizerField(expected))), "{claim}");
+    }
 }
