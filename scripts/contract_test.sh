@@ -10,7 +10,7 @@
 # stops the server, also on failure. Run by ./scripts/test.sh after `cargo
 # test`, which builds both binaries; on its own it builds them if missing.
 # Needs the test virtualenv (VENV, default .venv) with schemathesis in it.
-# CONTRACT_MAX_EXAMPLES (default 25) and CONTRACT_SCHEMATHESIS_ARGS (more
+# CONTRACT_MAX_EXAMPLES (default 50) and CONTRACT_SCHEMATHESIS_ARGS (more
 # options for both runs, e.g. "--exclude-tag discovery") tune it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ VENV=${VENV:-.venv}
 BIN=${CARGO_TARGET_DIR:-target}/debug
 # Test cases per operation and phase; generation is deterministic (no random
 # seed, no example database), so every run sends the same requests.
-MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-25}
+MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-50}
 
 if [[ ! -x $BIN/local-api || ! -x $BIN/admin ]]; then
   echo "contract test: building local-api and admin"
@@ -109,7 +109,7 @@ schemathesis() { # bearer token, then filter options
   CONTRACT_BEARER=$bearer "$VENV/bin/schemathesis" --no-color --config-file scripts/schemathesis.toml \
     run openapi.yaml --url "$url" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
-    --phases examples,coverage,fuzzing --mode all \
+    --phases examples,coverage,fuzzing,stateful --mode all \
     --max-examples "$MAX_EXAMPLES" --generation-deterministic \
     --workers 2 --request-timeout 30 "$@" ${CONTRACT_SCHEMATHESIS_ARGS:-}
 }

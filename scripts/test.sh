@@ -43,5 +43,7 @@ echo "==> cargo test"
 cargo test --workspace --locked
 
 kill "$moto_pid" 2>/dev/null || true
+echo "==> contract test (schemathesis: the local API against openapi.yaml)"
+VENV="$VENV" bash scripts/contract_test.sh
 echo "==> deploy check (offline, no AWS account)"
 VENV="$VENV" bash deploy/check.sh
