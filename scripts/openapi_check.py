@@ -155,6 +155,27 @@ def compare(spec, routes):
     return problems
 
 
+# Values that are data, not description: any key may appear in them.
+DATA_KEYS = {"example", "examples", "default", "const", "enum", "value"}
+
+
+def stray_keys(node, where="#"):
+    """Keys with whitespace outside `paths` and example data: in YAML's flow
+    style an unquoted comma splits a text, and the rest becomes a key that
+    OpenAPI 3.1 allows in a schema (unknown keywords) but nobody meant."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and re.search(r"\s", key) and where != "#/paths":
+                found.append(f"{where}: the key {key!r} (an unquoted comma in a flow mapping?)")
+            if key not in DATA_KEYS:
+                found += stray_keys(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += stray_keys(value, f"{where}/{index}")
+    return found
+
+
 def main(argv):
     openapi_path = Path(argv[1]) if len(argv) > 1 else ROOT / "openapi.yaml"
     serverless_path = Path(argv[2]) if len(argv) > 2 else ROOT / "serverless.yml"
@@ -166,6 +187,12 @@ def main(argv):
         return 1
     if not str(spec.get("openapi", "")).startswith("3.1."):
         print(f"{openapi_path.name}: openapi is {spec.get('openapi')!r}, expected 3.1.x", file=sys.stderr)
+        return 1
+    stray = stray_keys(spec)
+    if stray:
+        print(f"{openapi_path.name}: keys nobody meant:", file=sys.stderr)
+        for problem in stray:
+            print(f"  - {problem}", file=sys.stderr)
         return 1
     routes, problems = serverless_routes(serverless_path)
     problems += compare(spec, routes)
