@@ -5,8 +5,9 @@
 #
 # Starts target/debug/local-api on a free port with a fresh data folder (the
 # embedded store), seeds users with target/debug/admin, logs them in, runs
-# schemathesis twice (the public and own-account routes with an ordinary
-# user's token, then the management routes with an administrator's), and
+# schemathesis three times (the public and own-account routes with an
+# ordinary user's token, the management routes with an administrator's, and
+# briefly with the ordinary user's, which the gateway refuses), and
 # stops the server, also on failure. Run by ./scripts/test.sh after `cargo
 # test`, which builds both binaries; on its own it builds them if missing.
 # Needs the test virtualenv (VENV, default .venv) with schemathesis in it.
@@ -120,6 +121,8 @@ echo "==> schemathesis: login, OAuth, discovery, /hello and /me with an ordinary
 schemathesis "$USER_TOKEN" --exclude-tag users || status=1
 echo "==> schemathesis: the management API with an administrator's token"
 schemathesis "$ADMIN_TOKEN" --include-tag users || status=1
+echo "==> schemathesis: the management API refused to an ordinary user (API Gateway's 403)"
+schemathesis "$USER_TOKEN" --include-tag users --max-examples 5 --phases examples,fuzzing || status=1
 echo "contract test: schemathesis took $((SECONDS - started)) s"
 
 if grep -qiE 'panicked|server_error' "$log"; then
