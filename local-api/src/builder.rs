@@ -6,8 +6,11 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
-use authenticate::{Authenticate, AuthenticateConfig, Stores};
+use authenticate::{Authenticate, AuthenticateConfig, Signer, Stores};
 use check_token::{ACCESS_RULES, Authorizer, CheckTokenConfig};
+use common::config::{
+    ConfigError, IssuerKey, JWT_ALGORITHM, JWT_PUBLIC_KEYS, JWT_SIGNING_KEY_SECRET, SigningKeySecret,
+};
 use common::password::PasswordHasher;
 use common::store::{SessionStore, UserStore};
 use hello::HelloConfig;
@@ -32,6 +35,7 @@ pub struct GatewayBuilder<'a> {
     authorizers: HashMap<String, Arc<dyn TokenAuthorizer>>,
     ttl_override: Option<u64>,
     kind: ApiKind,
+    es256_key: Option<SigningKeySecret>,
 }
 
 impl<'a> GatewayBuilder<'a> {
@@ -50,7 +54,16 @@ impl<'a> GatewayBuilder<'a> {
             authorizers: HashMap::new(),
             ttl_override: None,
             kind: ApiKind::Rest,
+            es256_key: None,
         }
+    }
+
+    /// The ES256 key authenticate signs with when JWT_ALGORITHM=ES256: the
+    /// data folder's (`local_store::signing_key`), where the Lambda reads
+    /// Secrets Manager. check-token then gets its public key only.
+    pub fn es256_key(mut self, key: SigningKeySecret) -> Self {
+        self.es256_key = Some(key);
+        self
     }
 
     /// Which kind of API to emulate (REST by default).
@@ -83,6 +96,21 @@ impl<'a> GatewayBuilder<'a> {
         self
     }
 
+    /// authenticate's signer: the HS256 secret, or the local ES256 key with
+    /// the previous public keys of JWT_PUBLIC_KEYS.
+    fn signer(config: &AuthenticateConfig, es256_key: Option<&SigningKeySecret>) -> Result<Signer, StartupError> {
+        match (&config.issuer.key, es256_key) {
+            (IssuerKey::Hs256(key), _) => Ok(Signer::hs256(key)?),
+            (IssuerKey::Es256 { previous, .. }, Some(local)) => Ok(Signer::es256(local, previous)?),
+            (IssuerKey::Es256 { .. }, None) => Err(StartupError::Config(ConfigError::invalid(
+                JWT_ALGORITHM,
+                Some("ES256"),
+                "the local API has no ES256 key",
+                "a key from local_store::signing_key (the binary makes one in its data folder)",
+            ))),
+        }
+    }
+
     pub fn build(self) -> Result<Gateway, StartupError> {
         let routes = match self.routes {
             Some(routes) => routes,
@@ -94,8 +122,16 @@ impl<'a> GatewayBuilder<'a> {
         let env = self.lookup;
         let with_access = |name: &str| if name == ACCESS_RULES { Some(access_json.clone()) } else { env(name) };
         let lookup: &dyn Fn(&str) -> Option<String> = &with_access;
-        let authenticate_config = AuthenticateConfig::from_lookup(lookup)?;
-        let check_token_config = CheckTokenConfig::from_lookup(lookup)?;
+        let has_key = self.es256_key.is_some();
+        let authenticate_config = AuthenticateConfig::from_lookup(&|name| authenticate_env(has_key, lookup, name))?;
+        let signer = Self::signer(&authenticate_config, self.es256_key.as_ref())?;
+        // check-token verifies with exactly what authenticate publishes: with
+        // ES256, public keys and no secret, as in the deployment.
+        let published = serde_json::to_string(signer.jwks()).map_err(|err| StartupError::Io(err.to_string()))?;
+        let es256 = matches!(signer.algorithm(), common::token::Algorithm::Es256);
+        let check_token_env =
+            |name: &str| if es256 && name == JWT_PUBLIC_KEYS { Some(published.clone()) } else { lookup(name) };
+        let check_token_config = CheckTokenConfig::from_lookup(&check_token_env)?;
         routes.check_access(&check_token_config.access)?;
         let hello = HelloConfig::from_lookup(lookup)?;
         let users_api_config = UsersApiConfig::from_lookup(lookup)?;
@@ -126,11 +162,12 @@ impl<'a> GatewayBuilder<'a> {
             routes,
             api: ApiIdentity::local(region),
             functions,
-            authenticate: Authenticate::new(
+            authenticate: Authenticate::with_signer(
                 &authenticate_config,
+                signer,
                 Stores::new(self.store.clone(), self.sessions.clone()),
                 PasswordHasher::owasp(),
-            )?,
+            ),
             users_api: UsersApi::new(&users_api_config, self.store, self.sessions, PasswordHasher::owasp()),
             cors_allow_origin: hello.cors_allow_origin.clone(),
             hello,
@@ -143,5 +180,14 @@ impl<'a> GatewayBuilder<'a> {
             clock: self.clock,
             invocations: AtomicU64::new(0),
         })
+    }
+}
+
+/// What authenticate reads: with a local ES256 key, JWT_SIGNING_KEY_SECRET
+/// only has to be present (the key is in the data folder, not in Secrets Manager).
+fn authenticate_env(has_key: bool, lookup: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    match name {
+        JWT_SIGNING_KEY_SECRET if has_key => Some("local-api-data-folder".into()),
+        _ => lookup(name),
     }
 }

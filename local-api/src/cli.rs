@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::config::{JWT_SECRET, process_env};
+use common::config::{JWT_ALGORITHM, JWT_ISSUER, JWT_SECRET, SigningKeySecret, process_env};
+use common::token::Algorithm;
 use local_store::secret::{LocalSecretError, LocalSecretOrigin, load_or_create_local};
+use local_store::signing_key::{LocalKeyError, load_or_create_local_es256};
 use local_store::store::{self, OpenError, Store, StoreArgs};
 use tokio::net::TcpListener;
 
@@ -43,8 +45,30 @@ pub struct Args {
     /// with `--param="api=http"`).
     #[arg(long, value_enum, default_value_t = ApiKind::Rest)]
     pub api: ApiKind,
+    /// How tokens are signed: `hs256` (a shared secret, JWT_SECRET or one
+    /// generated in the data folder) or `es256` (a key pair generated in the
+    /// data folder; /.well-known/jwks.json publishes its public key). Default:
+    /// JWT_ALGORITHM, else hs256.
+    #[arg(long, value_enum, value_name = "ALGORITHM")]
+    pub jwt_algorithm: Option<JwtAlgorithm>,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+/// `--jwt-algorithm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JwtAlgorithm {
+    Hs256,
+    Es256,
+}
+
+/// The flag, else JWT_ALGORITHM as the functions read it (its error names the variable).
+fn jwt_algorithm(args: &Args) -> Result<Algorithm, StartupError> {
+    Ok(match args.jwt_algorithm {
+        Some(JwtAlgorithm::Hs256) => Algorithm::Hs256,
+        Some(JwtAlgorithm::Es256) => Algorithm::Es256,
+        None => common::config::algorithm(&process_env)?,
+    })
 }
 
 /// How the request log is written.
@@ -79,28 +103,49 @@ fn log_format(args: &Args) -> LogFormat {
 
 /// The binary: opens the store, settles the JWT secret, serves until Ctrl-C.
 pub async fn run(args: Args) -> Result<(), StartupError> {
-    let secret_note = local_secret(&args)?;
+    let algorithm = jwt_algorithm(&args)?;
+    // Each mode keeps only its own key: no HMAC secret is made for ES256.
+    let (secret_note, es256_key) = match algorithm {
+        Algorithm::Hs256 => (local_secret(&args)?, None),
+        Algorithm::Es256 => {
+            let (key, origin) = local_es256_key(&args)?;
+            (None, Some((key, origin)))
+        }
+    };
     let store = Store::open(&args.store, &process_env).await.map_err(|err| match err {
         OpenError::Untrusted(untrusted) => StartupError::Untrusted(untrusted),
         err => StartupError::Store(err),
     })?;
-    let lookup = {
-        let generated = secret_note.as_ref().map(|(secret, _)| secret.clone());
-        move |name: &str| match process_env(name).filter(|v| !v.is_empty()) {
-            None if name == JWT_SECRET => generated.clone(),
-            value => value,
-        }
-    };
-    let gateway = Arc::new(
-        GatewayBuilder::new(&lookup, store.user_store(), store.session_store())
-            .authorizer_ttl(args.authorizer_ttl)
-            .api_kind(args.api)
-            .build()?,
-    );
+    // Bound before the functions are built: the default issuer is the address served.
     let address = SocketAddr::from((args.host, args.port));
     let listener = TcpListener::bind(address)
         .await
         .map_err(|err| StartupError::Io(format!("cannot listen on {address}: {err}")))?;
+    let base_url = format!(
+        "http://{}",
+        listener.local_addr().map_err(|err| StartupError::Io(format!("cannot listen on {address}: {err}")))?
+    );
+    let lookup = {
+        let generated = secret_note.as_ref().map(|(secret, _)| secret.clone());
+        let base_url = base_url.clone();
+        move |name: &str| match process_env(name).filter(|v| !v.is_empty()) {
+            _ if name == JWT_ALGORITHM => Some(algorithm.name().to_string()),
+            None if name == JWT_SECRET => generated.clone(),
+            // The token's iss is the API's base URL, so OpenID discovery from
+            // the issuer works as with a deployed API.
+            None if name == JWT_ISSUER => Some(base_url.clone()),
+            value => value,
+        }
+    };
+    let mut builder = GatewayBuilder::new(&lookup, store.user_store(), store.session_store())
+        .authorizer_ttl(args.authorizer_ttl)
+        .api_kind(args.api);
+    let mut key_origin = None;
+    if let Some((key, origin)) = es256_key {
+        builder = builder.es256_key(key);
+        key_origin = Some(origin);
+    }
+    let gateway = Arc::new(builder.build()?);
     let log = match log_format(&args) {
         LogFormat::Text => server::stdout_log(),
         LogFormat::Json => server::stdout_json_log(),
@@ -114,6 +159,7 @@ pub async fn run(args: Args) -> Result<(), StartupError> {
         );
     }
     print!("{}", banner(&server.url(), &gateway, &store, secret_note.as_ref().map(|(_, origin)| origin)));
+    print!("{}", signing_banner(algorithm, key_origin.as_ref()));
     tokio::signal::ctrl_c().await.map_err(|err| StartupError::Io(format!("cannot wait for Ctrl-C: {err}")))?;
     println!("stopping");
     // Requests in flight get a moment to finish; a client holding a
@@ -133,6 +179,31 @@ fn local_secret(args: &Args) -> Result<Option<(String, LocalSecretOrigin)>, Star
         LocalSecretError::Untrusted(untrusted) => StartupError::Untrusted(untrusted),
         err => StartupError::Io(format!("cannot keep a local JWT secret in {}: {err}", args.store.data_dir.display())),
     })
+}
+
+/// Without a key of its own, the ES256 key pair generated once in the data folder.
+fn local_es256_key(args: &Args) -> Result<(SigningKeySecret, LocalSecretOrigin), StartupError> {
+    load_or_create_local_es256(&args.store.data_dir).map_err(|err| match err {
+        LocalKeyError::Untrusted(untrusted) => StartupError::Untrusted(untrusted),
+        err => StartupError::Io(format!("cannot keep a local ES256 key in {}: {err}", args.store.data_dir.display())),
+    })
+}
+
+/// Which algorithm signs, and where its key is (never the key).
+pub fn signing_banner(algorithm: Algorithm, es256_key: Option<&LocalSecretOrigin>) -> String {
+    match (algorithm, es256_key) {
+        (Algorithm::Es256, Some(LocalSecretOrigin::Generated(path))) => format!(
+            "tokens: ES256, signed with a key pair generated in {} (owner-only); public keys at /.well-known/jwks.json\n",
+            path.display()
+        ),
+        (Algorithm::Es256, Some(LocalSecretOrigin::Existing(path))) => format!(
+            "tokens: ES256, signed with the key pair generated earlier in {}; public keys at /.well-known/jwks.json\n",
+            path.display()
+        ),
+        (algorithm, _) => {
+            format!("tokens: {algorithm}, signed with JWT_SECRET (a shared secret; /.well-known/jwks.json is empty)\n")
+        }
+    }
 }
 
 /// What the user sees on start-up: where things are and what to type next.

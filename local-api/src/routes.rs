@@ -405,20 +405,22 @@ mod tests {
             }),
         };
         assert_eq!(
-            table.routes[..5],
+            table.routes[..7],
             [
                 authenticate(Method::GET, "/authenticate"),
                 authenticate(Method::POST, "/authenticate"),
                 authenticate(Method::POST, "/token"),
                 authenticate(Method::POST, "/revoke"),
+                authenticate(Method::GET, "/.well-known/jwks.json"),
+                authenticate(Method::GET, "/.well-known/openid-configuration"),
                 hello.clone()
             ]
         );
         let management: Vec<(String, &str)> =
-            table.routes[5..].iter().map(|r| (format!("{:?} {}", r.methods, r.path), r.function.as_str())).collect();
+            table.routes[7..].iter().map(|r| (format!("{:?} {}", r.methods, r.path), r.function.as_str())).collect();
         assert_eq!(management.len(), 7);
         assert!(management.iter().all(|(_, f)| *f == "usersApi"));
-        assert!(table.routes[5..].iter().all(|r| r.authorizer == hello.authorizer && r.cors), "the one authorizer");
+        assert!(table.routes[7..].iter().all(|r| r.authorizer == hello.authorizer && r.cors), "the one authorizer");
     }
 
     #[test]

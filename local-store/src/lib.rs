@@ -2,10 +2,11 @@
 //! API and the admin CLI share this, so both always open the same store):
 //! [`store`] picks the embedded SQLite file in the data folder or the DynamoDB
 //! table named by `USERS_TABLE`; [`secret`] keeps the local API's signing key
-//! in the same folder; [`trust`] is the rule both follow before using anything
+//! in the same folder (and [`signing_key`] its ES256 key pair); [`trust`] is the rule both follow before using anything
 //! in that folder.
 
 pub mod secret;
+pub mod signing_key;
 pub mod store;
 pub mod trust;
 
