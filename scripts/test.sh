@@ -28,6 +28,7 @@ trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true
 
 # The SDK's own settings point it at moto; the credentials are moto's dummies.
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
+export AWS_ENDPOINT_URL_SECRETSMANAGER="http://127.0.0.1:$port"
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE
 
