@@ -19,7 +19,8 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 BIN=${CARGO_TARGET_DIR:-target}/debug
 # Test cases per operation and phase; generation is deterministic (no random
-# seed, no example database), so every run sends the same requests.
+# seed, no example database) and one worker sends them in order, so every run
+# sends the same requests.
 MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-50}
 
 if [[ ! -x $BIN/local-api || ! -x $BIN/admin ]]; then
@@ -29,14 +30,18 @@ fi
 
 data=$(mktemp -d "${TMPDIR:-/tmp}/contract-test.XXXXXX")
 mkdir -p target
-log=target/contract-test.log  # the server's output, kept for a look after a failure
+# The server's output (one line per request), kept after a failure. A file of
+# its own: other runs may share the target folder.
+log=$(mktemp target/contract-test.XXXXXX.log)
 server_pid=
 stop() {
+  local code=$?
   if [[ -n $server_pid ]]; then
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
   rm -rf "$data"
+  if [[ $code -eq 0 ]]; then rm -f "$log"; else echo "contract test: the local API's log is $log" >&2; fi
 }
 trap stop EXIT
 trap 'exit 130' INT TERM
@@ -112,7 +117,7 @@ schemathesis() { # bearer token, then filter options
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing,stateful --mode all \
     --max-examples "$MAX_EXAMPLES" --generation-deterministic \
-    --workers 2 --request-timeout 30 "$@" ${CONTRACT_SCHEMATHESIS_ARGS:-}
+    --workers 1 --request-timeout 30 "$@" ${CONTRACT_SCHEMATHESIS_ARGS:-}
 }
 
 status=0
