@@ -5,6 +5,7 @@
 //! checked. See BENCHMARKS.md.
 
 pub mod args;
+mod es256;
 mod login;
 mod refresh;
 pub mod report;

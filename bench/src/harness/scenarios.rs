@@ -9,6 +9,7 @@ use common::token::{Subject, TokenIssuer};
 use serde_json::{Value, json};
 
 use super::args::Args;
+use super::es256::{Es256Input, es256_scenarios};
 use super::login::{self, Login, LoginTable};
 use crate::runtime_api::{FunctionSpec, Outcome};
 
@@ -20,7 +21,7 @@ const STAGE_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123defg/p
 /// The deployment's access table (serverless.yml's `custom.access`, adminRole
 /// `admin`), as the plugin renders it into `ACCESS_RULES`: the policy is built
 /// from all of it, so the authorizer does the work it does in production.
-const ACCESS_RULES: &str = r#"{"GET /hello": ["*"], "GET /users": ["admin"], "POST /users": ["admin"],
+pub(crate) const ACCESS_RULES: &str = r#"{"GET /hello": ["*"], "GET /users": ["admin"], "POST /users": ["admin"],
     "GET /users/{username}": ["admin"], "PATCH /users/{username}": ["admin"], "DELETE /users/{username}": ["admin"],
     "POST /users/{username}/unlock": ["admin"], "PUT /me/password": ["*"]}"#;
 /// What the benchmark tokens (roles admin, dev) may call: every route above.
@@ -236,6 +237,8 @@ fn scenarios_in(args: &Args, bin_dir: &Path, table: Option<&LoginTable>) -> Resu
     });
 
     list.extend(http_api_scenarios(args, bin_dir, valid_http_events, tampered_http, users.clone()));
+    let es256 = Es256Input { users: &users, roles: &roles, now, authorizer_event: &authorizer_event };
+    list.extend(es256_scenarios(args, bin_dir, es256)?);
 
     let hello: Value = serde_json::from_str(HELLO_EVENT).map_err(|e| e.to_string())?;
     let authorizer = &hello["requestContext"]["authorizer"];
