@@ -72,6 +72,13 @@ fn exit_codes_of_the_binary() {
     assert_fails(&admin(&data, &["users", "add", "bob", "--password-stdin"], "short\n", &[]), 2, "shorter than 8");
     assert_fails(&admin(&data, &["users", "add", "b:ob", "--password-stdin"], &line, &[]), 2, "':'");
     assert_fails(&admin(&data, &["users", "roles", "alice", "a,b"], "", &[]), 2, "role name");
+    let spaced = admin(&data, &["users", "add", " spaced ", "--password-stdin"], &line, &[]);
+    assert_fails(&spaced, 2, "the username starts or ends with whitespace");
+    let blank = "          \n";
+    assert_fails(&admin(&data, &["users", "add", "bob", "--password-stdin"], blank, &[]), 2, "only whitespace");
+    let reset = admin(&data, &["users", "set-password", "alice", "--password-stdin"], blank, &[]);
+    assert_fails(&reset, 2, "the password is only whitespace");
+    assert!(!stdout(&admin(&data, &["users", "list"], "", &[])).contains("spaced"), "nobody created");
     // Standard input is a pipe, not a terminal: no prompt, and the pipe is not read as the password.
     assert_fails(&admin(&data, &["users", "add", "bob"], &line, &[]), 2, "--password-stdin");
     // clap's own usage errors are invalid input too.

@@ -25,7 +25,7 @@ use crate::sessions::{RefreshError, Sessions};
 use crate::signing::Signer;
 use crate::well_known::WellKnown;
 use common::config::IssuerKey;
-use common::credentials::{CredentialsError, from_basic_header, from_json_body};
+use common::credentials::{CredentialsError, from_basic_header, from_post};
 
 /// A 503's description: the store or another dependency failed, which the
 /// log says; the client only needs to know that retrying may help.
@@ -98,13 +98,14 @@ impl Authenticate {
         })
     }
 
-    /// `GET /authenticate` (Basic) and `POST /authenticate` (JSON).
+    /// `GET /authenticate` (Basic) and `POST /authenticate` (JSON, or Basic with no body).
     async fn login_endpoint(&self, request: &Request) -> Response<Body> {
         let method = request.method().clone();
         let credentials = match method {
             Method::GET => from_basic_header(request.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes)),
             Method::POST => {
-                from_json_body(request.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes), request.body().as_ref())
+                let header = |name| request.headers().get(name).map(HeaderValue::as_bytes);
+                from_post(header(AUTHORIZATION), header(CONTENT_TYPE), request.body().as_ref())
             }
             _ => return self.method_not_allowed("GET, POST"),
         };

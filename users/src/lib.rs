@@ -47,8 +47,14 @@ impl From<StoreError> for UsersError {
     }
 }
 
-/// At least 8 characters, and no longer than a login accepts.
+/// At least 8 characters, not all of them whitespace, and no longer than a
+/// login accepts.
 pub fn check_password(password: &str) -> Result<(), UsersError> {
+    // Eight spaces pass a length rule but are the first thing guessed, and
+    // are what a paste of an empty field or a stray newline leaves.
+    if !password.is_empty() && password.trim().is_empty() {
+        return Err(UsersError::Invalid("the password is only whitespace".into()));
+    }
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(UsersError::Invalid(format!("the password is shorter than {MIN_PASSWORD_CHARS} characters")));
     }

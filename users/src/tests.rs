@@ -71,6 +71,8 @@ async fn invalid_input_creates_nothing() {
         ("bob", "short", "r"),
         ("bob", PASSWORD, "a,b"),
         ("bob", PASSWORD, ""),
+        (" spaced ", PASSWORD, "r"),
+        ("bob", "          ", "r"),
     ] {
         let result = users.add(name, password, &roles(&[role]), NOW).await;
         assert!(matches!(result, Err(UsersError::Invalid(_))), "{name:?} {password:?} {role:?}: {result:?}");
@@ -108,6 +110,20 @@ fn passwords_need_eight_characters_and_fit_a_login() {
     assert!(check_password("12345678").is_ok());
     assert!(check_password("äöüäöüäö").is_ok(), "characters, not bytes");
     assert!(check_password(&"x".repeat(MAX_PASSWORD_BYTES + 1)).is_err());
+}
+
+#[tokio::test]
+async fn a_password_of_only_whitespace_is_refused_when_set_or_changed() {
+    let only_whitespace = UsersError::Invalid("the password is only whitespace".into());
+    for blank in [" ".repeat(8), "\t".repeat(12), "\u{a0}".repeat(9)] {
+        assert_eq!(check_password(&blank), Err(only_whitespace.clone()), "{blank:?}");
+    }
+    assert!(check_password("  inner spaces are fine  ").is_ok());
+    let (users, store) = users();
+    users.add("carol", PASSWORD, &[], NOW).await.unwrap();
+    let before = store.get_user("carol").await.unwrap().unwrap().password_hash;
+    assert_eq!(users.set_password("carol", "          ").await.unwrap_err(), only_whitespace);
+    assert_eq!(store.get_user("carol").await.unwrap().unwrap().password_hash, before);
 }
 
 #[tokio::test]

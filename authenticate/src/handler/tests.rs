@@ -74,6 +74,10 @@ fn basic(user: &str, password: &str) -> String {
 }
 
 fn post(content_type: Option<&str>, body: &str) -> Request {
+    lambda_http::request::from_str(&post_event(content_type, body).to_string()).unwrap()
+}
+
+fn post_event(content_type: Option<&str>, body: &str) -> Value {
     let mut event: Value = serde_json::from_str(POST_EVENT).unwrap();
     for h in ["headers", "multiValueHeaders"] {
         event[h].as_object_mut().unwrap().remove("Content-Type");
@@ -83,7 +87,7 @@ fn post(content_type: Option<&str>, body: &str) -> Request {
         event["multiValueHeaders"]["Content-Type"] = json!([ct]);
     }
     event["body"] = json!(body);
-    lambda_http::request::from_str(&event.to_string()).unwrap()
+    event
 }
 
 fn with_method(method: &str) -> Request {
@@ -239,6 +243,45 @@ async fn post_needs_json() {
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
         assert!(!response.headers().contains_key(WWW_AUTHENTICATE));
     }
+}
+
+/// A POST with `Authorization: Basic` and no body (`curl -u alice -X POST`).
+fn post_with_basic(authorization: &str, content_type: Option<&str>, body: &str) -> Request {
+    let mut event = post_event(content_type, body);
+    event["headers"]["Authorization"] = json!(authorization);
+    event["multiValueHeaders"]["Authorization"] = json!([authorization]);
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+#[tokio::test]
+async fn a_post_with_basic_and_no_body_logs_in_like_a_get() {
+    let app = app().await;
+    for content_type in [None, Some("application/json"), Some("text/plain")] {
+        let response = app.handle(post_with_basic(&basic("alice", PASSWORD), content_type, "")).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{content_type:?}: {}", body_text(&response));
+        assert!(body_json(&response)["access_token"].is_string());
+    }
+    let wrong = app.handle(post_with_basic(&basic("alice", "wrong"), None, "")).await.unwrap();
+    let unknown = app.handle(post_with_basic(&basic("mallory", PASSWORD), None, "")).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!((body_text(&wrong), wrong.headers()), (body_text(&unknown), unknown.headers()));
+    assert!(!wrong.headers().contains_key(WWW_AUTHENTICATE), "no browser dialog for POST");
+}
+
+#[tokio::test]
+async fn a_post_with_basic_and_a_body_is_ambiguous() {
+    let app = app().await;
+    let body = json!({"username": "alice", "password": PASSWORD}).to_string();
+    let response =
+        app.handle(post_with_basic(&basic("alice", PASSWORD), Some("application/json"), &body)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body_json(&response),
+        error_body(
+            "invalid_request",
+            "send the credentials either as Authorization: Basic or as a JSON body, not both"
+        )
+    );
 }
 
 #[tokio::test]

@@ -127,6 +127,47 @@ async fn an_administrator_manages_users_from_creation_to_deletion() {
     assert_eq!(store.get_user("carol ann").await.unwrap(), None);
 }
 
+/// A name with whitespace at an end, or a password of only whitespace, is a
+/// 400 saying so, on every route that creates a user or sets a password.
+#[tokio::test]
+async fn whitespace_names_and_blank_passwords_are_refused_everywhere() {
+    let (api, store) = api();
+    seed(&api, "vera", &["viewer"]).await;
+    let blank = "          ";
+    let cases = [
+        (
+            request("POST", "/users", None, Some(json!({"username": " spaced ", "password": PASSWORD})), ADMIN),
+            "the username starts or ends with whitespace",
+        ),
+        (
+            request("POST", "/users", None, Some(json!({"username": "new", "password": blank})), ADMIN),
+            "the password is only whitespace",
+        ),
+        (
+            request("PATCH", "/users/{username}", Some("vera"), Some(json!({"password": blank})), ADMIN),
+            "the password is only whitespace",
+        ),
+        (
+            request(
+                "PUT",
+                "/me/password",
+                None,
+                Some(json!({"current_password": PASSWORD, "new_password": blank})),
+                VIEWER,
+            ),
+            "the password is only whitespace",
+        ),
+    ];
+    let before = store.get_user("vera").await.unwrap().unwrap();
+    for (request, description) in cases {
+        let (status, body, _) = send(&api, request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body, json!({"error": "invalid_request", "error_description": description}));
+    }
+    assert_eq!(store.get_user("vera").await.unwrap().unwrap(), before, "nothing changed");
+    assert_eq!(store.list_users().await.unwrap().len(), 1, "nobody created");
+}
+
 #[tokio::test]
 async fn refusals_name_the_problem_in_the_uniform_body() {
     let (api, _) = api();
