@@ -30,11 +30,20 @@ pub enum Command {
     Secret,
 }
 
+impl Command {
+    /// Whether the command may create the embedded store: only `init` and
+    /// `users add`. Every other one needs users to exist, so running it on an
+    /// empty or mistyped data folder is a mistake to report, not a store to make.
+    pub fn may_create_store(&self) -> bool {
+        matches!(self, Self::Init | Self::Users { command: UsersCommand::Add { .. } })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
 pub enum UsersCommand {
     /// Create a user; the password is prompted for twice (no echo), or read from standard input.
     Add {
-        /// The login name: 1-128 bytes, no ':' or control characters; stored lowercased.
+        /// The login name: 1-128 bytes, no ':' or control characters, no whitespace at either end; stored lowercased.
         username: String,
         /// A role (letters, digits, '-', '_', '.', ':'); repeat for several.
         #[arg(long = "role", value_name = "ROLE")]

@@ -18,7 +18,7 @@ pub enum AdminError {
 }
 
 impl AdminError {
-    /// 2 invalid input, 3 user exists, 4 user not found, 5 store unreachable, 1 anything else.
+    /// 2 invalid input, 3 user exists, 4 user not found, 5 store unreachable (or not there), 1 anything else.
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Invalid(_) => 2,
@@ -54,6 +54,7 @@ impl From<OpenError> for AdminError {
             OpenError::Config(err) => Self::Invalid(err.to_string()),
             OpenError::Store(err) => err.into(),
             OpenError::Untrusted(err) => Self::Other(err.to_string()),
+            missing @ OpenError::Missing(_) => Self::Unreachable(missing.to_string()),
         }
     }
 }

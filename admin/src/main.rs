@@ -19,5 +19,10 @@ async fn run(cli: &Cli) -> Result<(), AdminError> {
     if cli.command == Command::Secret {
         return commands::secret(&mut io);
     }
-    commands::run(&cli.command, &Store::open(&cli.store, &common::config::process_env).await?, &mut io).await
+    let lookup = common::config::process_env;
+    let store = match cli.command.may_create_store() {
+        true => Store::open(&cli.store, &lookup).await?,
+        false => Store::open_existing(&cli.store, &lookup).await?,
+    };
+    commands::run(&cli.command, &store, &mut io).await
 }

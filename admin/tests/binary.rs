@@ -98,6 +98,45 @@ fn exit_codes_of_the_binary() {
     assert_eq!(stdout(&secret).trim_end().len(), 64);
 }
 
+/// Every command but `init` and `users add` needs the store to be there: on a
+/// folder without one it says so, names the folder, and creates nothing.
+#[test]
+fn only_init_and_users_add_create_a_store() {
+    let dir = TempDir::new();
+    let data = dir.path().join("data");
+    let line = format!("{PASSWORD}\n");
+    let commands: [&[&str]; 11] = [
+        &["users", "list"],
+        &["users", "show", "alice"],
+        &["users", "set-password", "alice", "--password-stdin"],
+        &["users", "roles", "alice", "admin"],
+        &["users", "disable", "alice"],
+        &["users", "enable", "alice"],
+        &["users", "unlock", "alice"],
+        &["users", "delete", "alice"],
+        &["sessions", "list", "alice"],
+        &["sessions", "revoke", "alice"],
+        &["sessions", "list", "bob"],
+    ];
+    for args in commands {
+        let refused = admin(&data, args, &line, &[]);
+        assert_fails(&refused, 5, &format!("no store at {}: create one with `admin init`", data.display()));
+        assert!(stderr(&refused).contains("--data-dir"), "{}", stderr(&refused));
+        assert!(stdout(&refused).is_empty());
+        assert!(!data.exists(), "{args:?} created {}", data.display());
+    }
+
+    let init = admin(&data, &["init"], "", &[]);
+    assert_eq!(code(&init), 0, "{}", stderr(&init));
+    let listed = admin(&data, &["users", "list"], "", &[]);
+    assert_eq!((code(&listed), stdout(&listed).trim_end()), (0, "USERNAME  USER_ID  ROLES  STATUS  CREATED_AT"));
+
+    let other = dir.path().join("other");
+    let added = admin(&other, &["users", "add", "alice", "--password-stdin"], &line, &[]);
+    assert_eq!(code(&added), 0, "{}", stderr(&added));
+    assert!(stdout(&admin(&other, &["users", "list"], "", &[])).contains("alice"));
+}
+
 #[test]
 fn the_dynamodb_store_from_init_to_delete() {
     require_dynamodb_endpoint();

@@ -58,6 +58,13 @@ pub enum OpenError {
     /// The data folder or the database breaks the data folder's rule ([`trust`]).
     #[error(transparent)]
     Untrusted(#[from] Untrusted),
+    /// [`Store::open_existing`] found no embedded store in this folder (an absolute path).
+    #[error(
+        "no store at {}: create one with `admin init` (or `admin users add`), or name the folder that holds \
+         {DATABASE_FILE} with --data-dir or LOCAL_DATA_DIR",
+        .0.display()
+    )]
+    Missing(PathBuf),
 }
 
 /// An opened store: users and sessions.
@@ -89,13 +96,38 @@ pub fn default_sessions_table(users: &str) -> String {
 }
 
 impl Store {
-    /// Opens the store the options name. `lookup` reads `USERS_TABLE` and
+    /// Opens the store the options name, creating the embedded one (folder
+    /// and database) if it is not there yet. `lookup` reads `USERS_TABLE` and
     /// `SESSIONS_TABLE` (the process environment in the binaries, a map in tests).
     pub async fn open(args: &StoreArgs, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, OpenError> {
+        Self::open_with(args, lookup, IfMissing::Create).await
+    }
+
+    /// Opens a store that is already there: an embedded store missing from
+    /// the data folder is [`OpenError::Missing`], and nothing is created. For
+    /// every command but the ones that create users: a mistyped `--data-dir`
+    /// or a run from another directory would otherwise show an empty store
+    /// and leave a stray folder behind. (A DynamoDB store is never created by
+    /// opening it.)
+    pub async fn open_existing(args: &StoreArgs, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, OpenError> {
+        Self::open_with(args, lookup, IfMissing::Refuse).await
+    }
+
+    async fn open_with(
+        args: &StoreArgs,
+        lookup: &dyn Fn(&str) -> Option<String>,
+        if_missing: IfMissing,
+    ) -> Result<Self, OpenError> {
         match args.store {
             StoreKind::Embedded => {
                 let dir = args.data_dir.clone();
-                let store = tokio::task::spawn_blocking(move || open_embedded(&dir)).await.map_err(|err| {
+                let open = move || {
+                    if if_missing == IfMissing::Refuse {
+                        refuse_if_missing(&dir)?;
+                    }
+                    open_embedded(&dir)
+                };
+                let store = tokio::task::spawn_blocking(open).await.map_err(|err| {
                     StoreError::Unavailable(format!("opening the embedded store did not complete: {err}"))
                 })??;
                 Ok(Self::Embedded(store))
@@ -152,6 +184,26 @@ impl Store {
     }
 }
 
+/// Whether opening the embedded store may create it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IfMissing {
+    Create,
+    Refuse,
+}
+
+/// [`OpenError::Missing`] when the data folder holds no database (or is not
+/// there). Anything else that stops the lookup (a file where the folder
+/// should be, no permission) is left for the opening to report. Blocking.
+fn refuse_if_missing(dir: &Path) -> Result<(), OpenError> {
+    match std::fs::symlink_metadata(dir.join(DATABASE_FILE)) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            // Absolute, so a run from the wrong directory shows where it looked.
+            Err(OpenError::Missing(std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The SQLite store in the data folder, once the folder and the database's
 /// files pass the data folder's rule ([`trust`]). Blocking.
 fn open_embedded(dir: &Path) -> Result<SqliteUserStore, OpenError> {
@@ -177,6 +229,56 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fresh folder under the system's temporary one, removed on drop.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new() -> Self {
+            let path = std::env::temp_dir().join(format!("local-store-test-{}", uuid::Uuid::new_v4()));
+            create_private_dir(&path).unwrap();
+            Self(path)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[tokio::test]
+    async fn opening_an_existing_store_creates_nothing() {
+        let scratch = Scratch::new();
+        let data = scratch.0.join("data");
+        let args = StoreArgs::embedded(&data);
+        let err = Store::open_existing(&args, &|_| None).await.unwrap_err();
+        assert!(matches!(&err, OpenError::Missing(path) if *path == data), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "no store at {}: create one with `admin init` (or `admin users add`), or name the folder that holds \
+                 users.sqlite3 with --data-dir or LOCAL_DATA_DIR",
+                data.display()
+            )
+        );
+        assert!(!data.exists(), "no folder created");
+
+        // An empty folder is no store either, and stays empty.
+        create_private_dir(&data).unwrap();
+        assert!(matches!(Store::open_existing(&args, &|_| None).await, Err(OpenError::Missing(_))));
+        assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0);
+
+        Store::open(&args, &|_| None).await.unwrap();
+        Store::open_existing(&args, &|_| None).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_relative_folder_is_named_absolute() {
+        let err = Store::open_existing(&StoreArgs::embedded("no-such-folder-here"), &|_| None).await.unwrap_err();
+        let OpenError::Missing(path) = err else { panic!("{err:?}") };
+        assert_eq!(path, std::env::current_dir().unwrap().join("no-such-folder-here"));
+    }
 
     #[test]
     fn the_sessions_table_beside_a_deployed_users_table() {
