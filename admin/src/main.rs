@@ -2,11 +2,17 @@ use std::process::ExitCode;
 
 use admin::{AdminError, Cli, Command, Io, TerminalPrompt, commands};
 use clap::Parser;
+use common::logging::{LevelFilter, LogSettings};
 use local_store::Store;
 
 fn main() -> ExitCode {
     // Standard output is the commands' own (`secret` prints a key there): logs go to stderr, warnings and up.
-    common::logging::init_with_writer(common::logging::LevelFilter::WARN, std::io::stderr);
+    // aws-config warns while it looks for a region or credentials (a missing
+    // profile file, no instance metadata), each with an SDK error's Debug
+    // dump; what matters reaches the user as the command's one line. RUST_LOG
+    // still shows them.
+    let logging = LogSettings::from_lookup(&common::config::process_env).or_directives("warn,aws_config=error");
+    common::logging::init_with_settings(logging, LevelFilter::WARN, std::io::stderr);
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let result = runtime.map_err(|err| AdminError::Other(format!("cannot start the async runtime: {err}")));

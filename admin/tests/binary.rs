@@ -149,8 +149,9 @@ fn the_dynamodb_store_from_init_to_delete() {
         all.extend_from_slice(args);
         admin(dir.path(), &all, stdin, &env)
     };
-    // Before init the table is missing: the store is unreachable.
-    assert_fails(&run(&["users", "list"], ""), 5, "unreachable");
+    // Before init the table is missing: one line names it and the fix.
+    let missing = format!("table {table} not found (region us-east-1); create it with `admin --store dynamodb init`");
+    assert_fails(&run(&["users", "list"], ""), 5, &missing);
     let created = run(&["init"], "");
     assert_eq!(code(&created), 0, "{}", stderr(&created));
     assert_eq!(
@@ -172,6 +173,57 @@ fn the_dynamodb_store_from_init_to_delete() {
     assert_eq!(code(&run(&["users", "delete", "alice"], "")), 0);
     assert_fails(&run(&["users", "show", "alice"], ""), 4, "not found");
     assert!(!dir.path().join("users.sqlite3").exists(), "the DynamoDB store writes nothing locally");
+}
+
+/// What stops a DynamoDB command before it starts, each in one line of its
+/// own words (never the SDK's Debug dump): the table, the endpoint, the credentials.
+#[test]
+fn dynamodb_failures_are_one_line_each() {
+    require_dynamodb_endpoint();
+    let dir = TempDir::new();
+    let table = format!("nosuch-{}", uuid::Uuid::new_v4());
+    // No profile files, no instance metadata: only what the test sets.
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "").unwrap();
+    let empty = empty.to_str().unwrap();
+    let isolated = [
+        ("USERS_TABLE", table.as_str()),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_CONFIG_FILE", empty),
+        ("AWS_SHARED_CREDENTIALS_FILE", empty),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    let run = |args: &[&str], set: &[(&str, &str)], unset: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_admin"));
+        command.args(["--store", "dynamodb"]).args(args).stdin(Stdio::null());
+        command.env_remove("RUST_LOG");
+        for name in unset {
+            command.env_remove(name);
+        }
+        command.envs(isolated.iter().chain(set).copied());
+        command.output().unwrap()
+    };
+
+    for args in [&["users", "list"][..], &["users", "show", "alice"], &["sessions", "list", "alice"]] {
+        let missing = run(args, &[], &[]);
+        let expected =
+            format!("table {table} not found (region us-east-1); create it with `admin --store dynamodb init`");
+        assert_fails(&missing, 5, &expected);
+    }
+
+    let unreachable = run(&["users", "list"], &[("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:1")], &[]);
+    assert_fails(&unreachable, 5, "cannot reach http://127.0.0.1:1");
+
+    let anonymous = run(
+        &["users", "list"],
+        &[],
+        &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"],
+    );
+    assert_fails(&anonymous, 5, "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+
+    for output in [&unreachable, &anonymous] {
+        assert!(!stderr(output).contains("ServiceError") && !stderr(output).contains("{"), "{}", stderr(output));
+    }
 }
 
 #[cfg(unix)]

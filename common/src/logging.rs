@@ -69,6 +69,12 @@ impl LogSettings {
         Self { directives, json }
     }
 
+    /// These directives when the operator set none.
+    pub fn or_directives(mut self, directives: &str) -> Self {
+        self.directives.get_or_insert_with(|| directives.to_string());
+        self
+    }
+
     /// The operator's filter: the directives, with `default` for targets they do not name.
     pub fn operator_filter(&self, default: LevelFilter) -> EnvFilter {
         EnvFilter::builder()
@@ -99,7 +105,14 @@ pub fn init_with_writer<W>(default: LevelFilter, writer: W)
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let settings = LogSettings::from_lookup(&|name| std::env::var(name).ok());
+    init_with_settings(LogSettings::from_lookup(&|name| std::env::var(name).ok()), default, writer);
+}
+
+/// Installs the subscriber for the whole process with these settings, writing to `writer`.
+pub fn init_with_settings<W>(settings: LogSettings, default: LevelFilter, writer: W)
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     // Fails only if a subscriber is already installed, which then stays in charge.
     let _ = tracing::subscriber::set_global_default(subscriber(&settings, default, writer));
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::config::{JWT_ALGORITHM, JWT_ISSUER, JWT_SECRET, SigningKeySecret, process_env};
+use common::store::StoreError;
 use common::token::Algorithm;
 use local_store::secret::{LocalSecretError, LocalSecretOrigin, load_or_create_local};
 use local_store::signing_key::{LocalKeyError, load_or_create_local_es256};
@@ -114,7 +115,13 @@ pub async fn run(args: Args) -> Result<(), StartupError> {
     };
     let store = Store::open(&args.store, &process_env).await.map_err(|err| match err {
         OpenError::Untrusted(untrusted) => StartupError::Untrusted(untrusted),
+        OpenError::Store(StoreError::Unavailable(cause)) => StartupError::Unavailable(cause),
         err => StartupError::Store(err),
+    })?;
+    // Refuse to serve without the tables, rather than answer 503 to every request.
+    store.check().await.map_err(|err| match err {
+        StoreError::Unavailable(cause) => StartupError::Unavailable(cause),
+        other => StartupError::Store(OpenError::Store(other)),
     })?;
     // Bound before the functions are built: the default issuer is the address served.
     let address = SocketAddr::from((args.host, args.port));

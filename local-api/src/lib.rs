@@ -54,6 +54,10 @@ pub enum StartupError {
     UnknownFunction(String),
     #[error("user store: {0}")]
     Store(#[from] OpenError),
+    /// The store cannot serve (a missing DynamoDB table, no credentials, an
+    /// endpoint that does not answer): the store's own one-line cause.
+    #[error("user store unavailable: {0}")]
+    Unavailable(String),
     /// The data folder's rule ([`trust`]); the message names the path and the fix.
     #[error(transparent)]
     Untrusted(#[from] trust::Untrusted),

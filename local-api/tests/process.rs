@@ -179,8 +179,14 @@ async fn at_trace_the_dynamodb_store_logs_no_secret() {
 
 /// Runs the binary on this data folder until it exits (it must refuse to start).
 fn refused_start(data: &std::path::Path, env: &[(&str, &str)]) -> String {
+    refused_start_with(data, &[], env)
+}
+
+/// The same, with these arguments.
+fn refused_start_with(data: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> String {
     let mut command = Command::new(env!("CARGO_BIN_EXE_local-api"));
-    command.args(["--port", "0"]).env("LOCAL_DATA_DIR", data).env_remove("JWT_SECRET").envs(env.iter().copied());
+    command.args(["--port", "0"]).args(args).env("LOCAL_DATA_DIR", data).env_remove("JWT_SECRET");
+    command.envs(env.iter().copied());
     let (sender, exited) = mpsc::channel();
     let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let pid = child.id();
@@ -193,12 +199,35 @@ fn refused_start(data: &std::path::Path, env: &[(&str, &str)]) -> String {
     let Ok((status, stderr)) = exited.recv_timeout(Duration::from_secs(30)) else {
         // Our own child, by PID: it started serving instead of refusing.
         let _ = Command::new("kill").args(["-INT", &pid.to_string()]).status();
-        panic!("local-api started on an untrusted data folder {}", data.display());
+        panic!("local-api started, with {args:?} on the data folder {}", data.display());
     };
     assert!(!status.success(), "{status}: {stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("local-api: "), "{stderr}");
     stderr
+}
+
+/// `--store dynamodb` without its table, or without a DynamoDB to reach,
+/// refuses to start with one line naming the table or the endpoint.
+#[test]
+fn refuses_to_serve_without_its_dynamodb_table() {
+    require_dynamodb_endpoint();
+    let dir = TempDir::new();
+    let data = dir.path().join(".local");
+    let table = format!("nosuch-{}", uuid::Uuid::new_v4());
+    let env = [("USERS_TABLE", table.as_str()), ("AWS_REGION", "us-east-1"), ("RUST_LOG", "info")];
+    let message = refused_start_with(&data, &["--store", "dynamodb"], &env);
+    assert_eq!(
+        message.trim_end(),
+        format!(
+            "local-api: user store unavailable: table {table} not found (region us-east-1); create it with \
+             `admin --store dynamodb init`"
+        )
+    );
+    let unreachable = [("USERS_TABLE", table.as_str()), ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:1")];
+    let message = refused_start_with(&data, &["--store", "dynamodb"], &unreachable);
+    assert_eq!(message.trim_end(), "local-api: user store unavailable: cannot reach http://127.0.0.1:1");
+    assert!(!data.join("users.sqlite3").exists(), "nothing written to the embedded store");
 }
 
 #[cfg(unix)]

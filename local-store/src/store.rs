@@ -139,11 +139,30 @@ impl Store {
                     None => default_sessions_table(&users),
                 };
                 let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                check_sdk_config(&sdk).await?;
                 let client = aws_sdk_dynamodb::Client::new(&sdk);
+                // The SDK's own precedence; only for messages ("cannot reach URL").
+                let endpoint = lookup("AWS_ENDPOINT_URL_DYNAMODB")
+                    .or_else(|| lookup("AWS_ENDPOINT_URL"))
+                    .filter(|url| !url.is_empty());
                 Ok(Self::Dynamodb {
-                    users: DynamoUserStore::new(client.clone(), users),
-                    sessions: DynamoSessionStore::new(client, sessions),
+                    users: DynamoUserStore::new(client.clone(), users).with_endpoint(endpoint.clone()),
+                    sessions: DynamoSessionStore::new(client, sessions).with_endpoint(endpoint),
                 })
+            }
+        }
+    }
+
+    /// Whether the store can serve: the DynamoDB tables exist and answer
+    /// (a `DescribeTable` each). The local API calls it before it listens,
+    /// so a missing table is one line at start rather than a 503 per request.
+    /// The embedded store was checked by opening it.
+    pub async fn check(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Embedded(_) => Ok(()),
+            Self::Dynamodb { users, sessions } => {
+                users.check().await?;
+                sessions.check().await
             }
         }
     }
@@ -183,6 +202,28 @@ impl Store {
         }
     }
 }
+
+/// A region and credentials, before any call: without them every call
+/// fails with the SDK's whole provider chain in its message. Resolving the
+/// credentials here is what the first call would do anyway.
+async fn check_sdk_config(sdk: &aws_config::SdkConfig) -> Result<(), StoreError> {
+    use aws_sdk_dynamodb::config::ProvideCredentials;
+    if sdk.region().is_none() {
+        return Err(StoreError::Unavailable("no AWS region: set AWS_REGION (or a region in your AWS profile)".into()));
+    }
+    let resolved = match sdk.credentials_provider() {
+        Some(provider) => provider.provide_credentials().await.is_ok(),
+        None => false,
+    };
+    if !resolved {
+        return Err(StoreError::Unavailable(NO_CREDENTIALS.into()));
+    }
+    Ok(())
+}
+
+/// What to do when no credentials were found (any values do for a local DynamoDB).
+const NO_CREDENTIALS: &str = "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and \
+    AWS_SECRET_ACCESS_KEY (any values for a local DynamoDB)";
 
 /// Whether opening the embedded store may create it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,8 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
@@ -18,7 +20,7 @@ use aws_sdk_dynamodb::types::{
 use common::session::Session;
 use common::store::{SessionStore, StoreError};
 
-use crate::{Item, tables, unavailable};
+use crate::{Item, Target, build_failed, tables};
 
 /// Attribute names of a session item.
 pub mod attr {
@@ -40,6 +42,7 @@ pub const BY_USER_INDEX: &str = "by-user";
 pub struct DynamoSessionStore {
     client: Client,
     table: String,
+    endpoint: Option<String>,
 }
 
 fn text(value: &str) -> AttributeValue {
@@ -102,11 +105,36 @@ pub fn session_from_item(item: &Item) -> Result<Session, StoreError> {
 
 impl DynamoSessionStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self { client, table: table.into(), endpoint: None }
     }
 
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// Whether the table is there and reachable with these credentials: a
+    /// `DescribeTable`, for a program to refuse to start rather than fail
+    /// every request (the local API does). The error is the store's one-line cause.
+    pub async fn check(&self) -> Result<(), StoreError> {
+        tables::check(&self.target()).await
+    }
+
+    /// Names the endpoint URL the client was built with in failure messages
+    /// (`cannot reach URL`); without it they name the region.
+    pub fn with_endpoint(mut self, url: Option<String>) -> Self {
+        self.endpoint = url;
+        self
+    }
+
+    fn target(&self) -> Target<'_> {
+        Target { client: &self.client, table: &self.table, endpoint: self.endpoint.as_deref() }
+    }
+
+    fn unavailable<E>(&self, err: &SdkError<E, HttpResponse>) -> StoreError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        crate::unavailable(&self.target(), err)
     }
 
     fn key(session_id: &str) -> (String, AttributeValue) {
@@ -117,10 +145,10 @@ impl DynamoSessionStore {
     /// not exist, and waits until it is active. Returns whether it created it.
     pub async fn ensure_table(&self) -> Result<bool, StoreError> {
         let definition = |name: &str, kind: ScalarAttributeType| {
-            AttributeDefinition::builder().attribute_name(name).attribute_type(kind).build().map_err(unavailable)
+            AttributeDefinition::builder().attribute_name(name).attribute_type(kind).build().map_err(build_failed)
         };
         let key = |name: &str, kind: KeyType| {
-            KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(unavailable)
+            KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(build_failed)
         };
         let index = GlobalSecondaryIndex::builder()
             .index_name(BY_USER_INDEX)
@@ -128,7 +156,7 @@ impl DynamoSessionStore {
             .key_schema(key(attr::CREATED_AT_MS, KeyType::Range)?)
             .projection(Projection::builder().projection_type(ProjectionType::All).build())
             .build()
-            .map_err(unavailable)?;
+            .map_err(build_failed)?;
         let request = self
             .client
             .create_table()
@@ -139,15 +167,15 @@ impl DynamoSessionStore {
             .key_schema(key(attr::SESSION_ID, KeyType::Hash)?)
             .global_secondary_indexes(index)
             .billing_mode(BillingMode::PayPerRequest);
-        let created = tables::create_if_missing(&self.client, &self.table, request).await?;
+        let created = tables::create_if_missing(&self.target(), request).await?;
         if created {
             let ttl = TimeToLiveSpecification::builder()
                 .attribute_name(attr::EXPIRES_AT)
                 .enabled(true)
                 .build()
-                .map_err(unavailable)?;
+                .map_err(build_failed)?;
             let update = self.client.update_time_to_live().table_name(&self.table).time_to_live_specification(ttl);
-            update.send().await.map_err(unavailable)?;
+            update.send().await.map_err(|err| self.unavailable(&err))?;
         }
         Ok(created)
     }
@@ -170,7 +198,7 @@ impl SessionStore for DynamoSessionStore {
             Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
                 Err(StoreError::AlreadyExists(session.session_id.clone()))
             }
-            Err(err) => Err(unavailable(err)),
+            Err(err) => Err(self.unavailable(&err)),
         }
     }
 
@@ -184,7 +212,7 @@ impl SessionStore for DynamoSessionStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(|err| self.unavailable(&err))?;
         output.item.as_ref().map(session_from_item).transpose()
     }
 
@@ -210,9 +238,9 @@ impl SessionStore for DynamoSessionStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(err) => match err.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(_) => Ok(false),
-                other => Err(unavailable(other)),
+            Err(err) => match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(self.unavailable(&err)),
             },
         }
     }
@@ -234,7 +262,7 @@ impl SessionStore for DynamoSessionStore {
         match result {
             Ok(_) => Ok(()),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
-            Err(err) => Err(unavailable(err)),
+            Err(err) => Err(self.unavailable(&err)),
         }
     }
 
@@ -251,7 +279,7 @@ impl SessionStore for DynamoSessionStore {
             .send();
         let mut sessions = Vec::new();
         while let Some(page) = pages.next().await {
-            for item in page.map_err(unavailable)?.items() {
+            for item in page.map_err(|err| self.unavailable(&err))?.items() {
                 sessions.push(session_from_item(item)?);
             }
         }
@@ -262,7 +290,13 @@ impl SessionStore for DynamoSessionStore {
         let sessions = self.list_sessions(username).await?;
         for session in &sessions {
             let (name, key) = Self::key(&session.session_id);
-            self.client.delete_item().table_name(&self.table).key(name, key).send().await.map_err(unavailable)?;
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key(name, key)
+                .send()
+                .await
+                .map_err(|err| self.unavailable(&err))?;
         }
         Ok(sessions.len())
     }

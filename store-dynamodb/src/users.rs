@@ -3,6 +3,8 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
@@ -14,7 +16,7 @@ use common::store::{LockoutPolicy, LoginRecorded, LoginStore, Reservation, Store
 use common::user::User;
 
 use crate::item::{user_from_item, user_to_item};
-use crate::{Item, tables, unavailable};
+use crate::{Item, Target, build_failed, tables};
 
 /// Attribute names of the user item; `roles` is a DynamoDB reserved word, so
 /// expressions must refer to it through a `#placeholder`.
@@ -59,15 +61,41 @@ fn number(n: u64) -> AttributeValue {
 pub struct DynamoUserStore {
     client: Client,
     table: String,
+    endpoint: Option<String>,
 }
 
 impl DynamoUserStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self { client, table: table.into(), endpoint: None }
     }
 
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// Whether the table is there and reachable with these credentials: a
+    /// `DescribeTable`, for a program to refuse to start rather than fail
+    /// every request (the local API does). The error is the store's one-line cause.
+    pub async fn check(&self) -> Result<(), StoreError> {
+        tables::check(&self.target()).await
+    }
+
+    /// Names the endpoint URL the client was built with in failure messages
+    /// (`cannot reach URL`); without it they name the region.
+    pub fn with_endpoint(mut self, url: Option<String>) -> Self {
+        self.endpoint = url;
+        self
+    }
+
+    fn target(&self) -> Target<'_> {
+        Target { client: &self.client, table: &self.table, endpoint: self.endpoint.as_deref() }
+    }
+
+    fn unavailable<E>(&self, err: &SdkError<E, HttpResponse>) -> StoreError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        crate::unavailable(&self.target(), err)
     }
 
     fn key(username: &str) -> AttributeValue {
@@ -81,12 +109,12 @@ impl DynamoUserStore {
             .attribute_name(attr::USERNAME)
             .attribute_type(ScalarAttributeType::S)
             .build()
-            .map_err(unavailable)?;
+            .map_err(build_failed)?;
         let key = KeySchemaElement::builder()
             .attribute_name(attr::USERNAME)
             .key_type(KeyType::Hash)
             .build()
-            .map_err(unavailable)?;
+            .map_err(build_failed)?;
         let request = self
             .client
             .create_table()
@@ -94,7 +122,7 @@ impl DynamoUserStore {
             .attribute_definitions(attribute)
             .key_schema(key)
             .billing_mode(BillingMode::PayPerRequest);
-        tables::create_if_missing(&self.client, &self.table, request).await
+        tables::create_if_missing(&self.target(), request).await
     }
 }
 
@@ -138,9 +166,11 @@ impl DynamoUserStore {
         }
         match request.send().await {
             Ok(output) => Ok(Write::Applied(output.attributes)),
-            Err(err) => match err.into_service_error() {
-                UpdateItemError::ConditionalCheckFailedException(failed) => Ok(Write::ConditionFailed(failed.item)),
-                other => Err(unavailable(other)),
+            Err(err) => match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    Ok(Write::ConditionFailed(failed.item.clone()))
+                }
+                _ => Err(self.unavailable(&err)),
             },
         }
     }
@@ -197,7 +227,7 @@ impl UserDirectory for DynamoUserStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(|err| self.unavailable(&err))?;
         output.item.as_ref().map(user_from_item).transpose()
     }
 
@@ -216,7 +246,7 @@ impl UserDirectory for DynamoUserStore {
             Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
                 Err(StoreError::AlreadyExists(user.username.clone()))
             }
-            Err(err) => Err(unavailable(err)),
+            Err(err) => Err(self.unavailable(&err)),
         }
     }
 
@@ -224,7 +254,7 @@ impl UserDirectory for DynamoUserStore {
         let mut pages = self.client.scan().table_name(&self.table).consistent_read(true).into_paginator().send();
         let mut users = Vec::new();
         while let Some(page) = pages.next().await {
-            for item in page.map_err(unavailable)?.items() {
+            for item in page.map_err(|err| self.unavailable(&err))?.items() {
                 users.push(user_from_item(item)?);
             }
         }
@@ -268,7 +298,7 @@ impl UserDirectory for DynamoUserStore {
             Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
                 Err(StoreError::NotFound(username.to_string()))
             }
-            Err(err) => Err(unavailable(err)),
+            Err(err) => Err(self.unavailable(&err)),
         }
     }
 }

@@ -109,3 +109,10 @@ fn the_cap_matches_whole_crate_names() {
     assert!(within_cap("hyper", Level::DEBUG));
     assert!(within_cap("aws_sigv4::http_request", Level::INFO));
 }
+
+#[test]
+fn a_binary_default_applies_only_when_the_operator_sets_nothing() {
+    let quiet = "warn,aws_config=error";
+    assert_eq!(settings(&[]).or_directives(quiet).directives.as_deref(), Some(quiet));
+    assert_eq!(settings(&[("RUST_LOG", "debug")]).or_directives(quiet).directives.as_deref(), Some("debug"));
+}
