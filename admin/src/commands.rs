@@ -6,7 +6,7 @@ use std::io;
 
 use common::clock::{now_epoch_seconds, rfc3339};
 use common::user::User;
-use local_store::{Initialized, Store};
+use local_store::{Initialized, Store, StoreArgs};
 use users::{SessionsEnded, Users};
 
 use crate::AdminError;
@@ -15,6 +15,21 @@ use crate::prompt::{Io, new_password};
 
 fn output_error(err: io::Error) -> AdminError {
     AdminError::Other(format!("cannot write the output: {err}"))
+}
+
+/// The store the command works on. Only `init` and `users add` may create
+/// the embedded one ([`Command::may_create_store`]); every other command
+/// needs it there already.
+pub async fn open_store(
+    command: &Command,
+    args: &StoreArgs,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Store, AdminError> {
+    let store = match command.may_create_store() {
+        true => Store::open(args, lookup).await?,
+        false => Store::open_existing(args, lookup).await?,
+    };
+    Ok(store)
 }
 
 /// Runs a command that needs a store (`secret` does not: see [`secret`]).

@@ -108,6 +108,23 @@ where
     init_with_settings(LogSettings::from_lookup(&|name| std::env::var(name).ok()), default, writer);
 }
 
+/// For the programs an operator runs (the admin CLI, the local API): as
+/// [`init_with_writer`], but unless the operator sets directives, aws-config
+/// logs errors only. It warns while it looks for a region or credentials (no
+/// profile file, no instance metadata), each with an SDK error's Debug dump;
+/// what matters reaches the operator as the program's own one-line error.
+pub fn init_for_operator<W>(default: LevelFilter, writer: W)
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let settings = LogSettings::from_lookup(&|name| std::env::var(name).ok());
+    init_with_settings(settings.or_directives(&operator_directives(default)), default, writer);
+}
+
+fn operator_directives(default: LevelFilter) -> String {
+    format!("{},aws_config=error", default.to_string().to_lowercase())
+}
+
 /// Installs the subscriber for the whole process with these settings, writing to `writer`.
 pub fn init_with_settings<W>(settings: LogSettings, default: LevelFilter, writer: W)
 where

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::logging::{LevelFilter, LogSettings};
+use common::logging::LevelFilter;
 
 fn main() -> ExitCode {
     // The env file first, before any thread starts (it sets the process
@@ -11,12 +11,8 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let args = local_api::Args::parse();
-    // The handlers log through tracing, as on Lambda (AWS_LAMBDA_LOG_LEVEL /
-    // RUST_LOG). aws-config warns while it looks for a region or credentials,
-    // each with an SDK error's Debug dump: what matters is the store's own
-    // one-line refusal at start. RUST_LOG still shows them.
-    let logging = LogSettings::from_lookup(&common::config::process_env).or_directives("info,aws_config=error");
-    common::logging::init_with_settings(logging, LevelFilter::INFO, std::io::stdout);
+    // The handlers log through tracing, as on Lambda (AWS_LAMBDA_LOG_LEVEL / RUST_LOG).
+    common::logging::init_for_operator(LevelFilter::INFO, std::io::stdout);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     match runtime.block_on(local_api::run(args)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -116,3 +116,9 @@ fn a_binary_default_applies_only_when_the_operator_sets_nothing() {
     assert_eq!(settings(&[]).or_directives(quiet).directives.as_deref(), Some(quiet));
     assert_eq!(settings(&[("RUST_LOG", "debug")]).or_directives(quiet).directives.as_deref(), Some("debug"));
 }
+
+#[test]
+fn operator_programs_quiet_aws_config_by_default() {
+    assert_eq!(operator_directives(LevelFilter::WARN), "warn,aws_config=error");
+    assert_eq!(operator_directives(LevelFilter::INFO), "info,aws_config=error");
+}
