@@ -103,7 +103,32 @@ test('httpApi routes (the HTTP API) are guarded by the function of their authori
     httpApi('POST', '/hello', 'jwt')], lambda), /POST \/hello \(api\) is behind an authorizer but has no rule/);
   assert.throws(() => withAuthorizers({ 'GET /hello': ['*'] }, [httpApi('*', '/hello', 'jwt')], lambda),
     /ANY \/hello \(api\) is behind an authorizer: list its methods/);
-  assert.throws(() => withAuthorizers({ 'GET /hello': ['*'] }, [httpApi('GET', '/hello', 'cognito')],
-    { cognito: { type: 'jwt', issuerUrl: 'https://issuer', audience: ['x'] } }),
-  /GET \/hello \(api\) is behind the HTTP API authorizer "cognito", which is not a request authorizer/);
+  assert.throws(() => withAuthorizers({ 'GET /hello': ['*'] }, [httpApi('GET', '/hello', 'nosuch')], lambda),
+    /GET \/hello \(api\) is behind the HTTP API authorizer "nosuch", which is not a request authorizer/);
+});
+
+test('behind API Gateway\'s JWT authorizer each rule becomes its route\'s authorizationScopes', () => {
+  const events = [
+    { httpApi: { method: 'GET', path: '/hello', authorizer: { name: 'jwt' } } },
+    { httpApi: { method: 'DELETE', path: '/users/{username}', authorizer: { name: 'jwt' } } },
+    { httpApi: { method: 'GET', path: '/users', authorizer: 'jwt' } },
+  ];
+  const serverless = service({ 'GET /hello': ['*'], 'DELETE /users/{username}': ['admin'], 'GET /users': ['admin', 'support'] },
+    events);
+  serverless.service.provider = { httpApi: { authorizers: { jwt: { type: 'jwt', issuerUrl: 'https://x', audience: ['a'] } } } };
+  new AccessRulesPlugin(serverless).hooks['before:package:initialize']();
+  const authorizers = serverless.service.functions.api.events.map((e) => e.httpApi.authorizer);
+  assert.deepEqual(authorizers, [
+    { name: 'jwt' },
+    { name: 'jwt', scopes: ['admin'] },
+    { name: 'jwt', scopes: ['admin', 'support'] },
+  ]);
+  // No function decides, so none gets ACCESS_RULES.
+  for (const fn of Object.values(serverless.service.functions)) {
+    assert.equal((fn.environment || {}).ACCESS_RULES, undefined);
+  }
+  // The table must still cover every route.
+  const uncovered = service({ 'GET /hello': ['*'] }, [events[0], events[1]]);
+  uncovered.service.provider = serverless.service.provider;
+  assert.throws(() => new AccessRulesPlugin(uncovered).hooks['before:package:initialize'](), /has no rule/);
 });

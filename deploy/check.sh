@@ -4,18 +4,20 @@
 #   2. the pinned Python tools of scripts/requirements-test.txt (cargo-lambda,
 #      cfn-lint, moto) in the virtualenv $VENV (default .venv)
 #   3. the aarch64 Rust target
-#   4. `serverless package` with no AWS credentials, three times: the HTTP API
+#   4. `serverless package` with no AWS credentials, four times: the HTTP API
 #      (--param="api=http") into target/serverless-http, ES256 signing
-#      (--param="jwtAlgorithm=ES256") into target/serverless-es256, and the REST
-#      API with HS256 (the defaults) into .serverless. The cargo-lambda plugin cross-builds the
+#      (--param="jwtAlgorithm=ES256") into target/serverless-es256, zero-Lambda
+#      (--param="api=http" --param="jwtAlgorithm=RS256" --param="authorizer=jwt")
+#      into target/serverless-jwt, and the REST API with HS256 (the defaults)
+#      into .serverless. The cargo-lambda plugin cross-builds the
 #      functions (several minutes when cold; the second build finds them built)
 #   5. cfn-lint on the generated templates: errors fail, warnings are shown
 #   6. node --test deploy/: the REST template and the zips, and the plugins;
 #      then deploy/template.test.js on the HTTP template (EXPECT_API=http),
-#      which also compares it with the REST one; deploy/es256-template.check.js
-#      on the ES256 template (its custom resource needs a real Lambda, so that
-#      variant is not deployed to moto; deploy/signing-key-generator.test.js
-#      runs the generator's code itself)
+#      which also compares it with the REST one; deploy/keypair-template.check.js
+#      on the ES256 and zero-Lambda templates (their custom resource needs a
+#      real Lambda, so they are not deployed to moto;
+#      deploy/signing-key-generator.test.js runs the generator's code itself)
 #   7. deploy/deploy_test.py, for each package: the deploy commands themselves,
 #      with dummy credentials: `serverless deploy --package <package>` with
 #      every connection refused must fail at its first AWS call; then deploy,
@@ -36,6 +38,7 @@ STAGE=dev
 REST_PACKAGE=.serverless
 HTTP_PACKAGE=target/serverless-http
 ES256_PACKAGE=target/serverless-es256
+JWT_PACKAGE=target/serverless-jwt
 TEMPLATE=cloudformation-template-update-stack.json
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -79,10 +82,14 @@ step "serverless package --stage $STAGE --param=jwtAlgorithm=ES256 --package $ES
 rm -rf "$ES256_PACKAGE"
 package --param="jwtAlgorithm=ES256" --package "$ES256_PACKAGE"
 
+step "serverless package --stage $STAGE --param=api=http --param=jwtAlgorithm=RS256 --param=authorizer=jwt --package $JWT_PACKAGE (zero-Lambda)"
+rm -rf "$JWT_PACKAGE"
+package --param="api=http" --param="jwtAlgorithm=RS256" --param="authorizer=jwt" --package "$JWT_PACKAGE"
+
 step "serverless package --stage $STAGE (REST API)"
 package
 
-for dir in "$REST_PACKAGE" "$HTTP_PACKAGE" "$ES256_PACKAGE"; do
+for dir in "$REST_PACKAGE" "$HTTP_PACKAGE" "$ES256_PACKAGE" "$JWT_PACKAGE"; do
   step "cfn-lint $dir/$TEMPLATE"
   # Warnings (on what osls generates) are printed but do not fail; errors do.
   cfn-lint --regions us-east-1 --non-zero-exit-code error -- "$dir/$TEMPLATE"
@@ -96,8 +103,9 @@ step "node --test deploy/template.test.js (the HTTP package, and against the RES
 SLS_PACKAGE_DIR="$HTTP_PACKAGE" EXPECT_API=http SLS_REST_PACKAGE_DIR="$REST_PACKAGE" \
   node --test deploy/template.test.js
 
-step "node deploy/es256-template.check.js (the ES256 package: no private key, who may read it)"
-SLS_PACKAGE_DIR="$ES256_PACKAGE" node --test deploy/es256-template.check.js
+step "node deploy/keypair-template.check.js (ES256, and zero-Lambda: no private key, who may read it, the JWT authorizer)"
+SLS_PACKAGE_DIR="$ES256_PACKAGE" node --test deploy/keypair-template.check.js
+SLS_PACKAGE_DIR="$JWT_PACKAGE" EXPECT_ALG=RS256 EXPECT_AUTHORIZER=jwt node --test deploy/keypair-template.check.js
 
 # Its own timeouts: DEPLOY_TEST_TIMEOUT seconds per command (default 180).
 step "the deploy commands, offline, REST API: deploy/deploy_test.py"

@@ -104,7 +104,7 @@ test('failures are FAILED with a reason, and never quote the key', async () => {
   const cases = [
     [{ KeyId: 'bad kid!' }, undefined, /KeyId "bad kid!"/],
     [{ PreviousPublicKeys: 'nope' }, undefined, /PreviousPublicKeys is not a JWKS/],
-    [{ PreviousPublicKeys: '{"keys":[{"kty":"EC","kid":"x","d":"secret"}]}' }, undefined, /PreviousPublicKeys/],
+    [{ PreviousPublicKeys: '{"keys":[{"kty":"EC","alg":"ES256","kid":"x","d":"secret"}]}' }, undefined, /PreviousPublicKeys/],
     [{}, 'not json', /does not hold/],
   ];
   for (const [properties, stored, reason] of cases) {
@@ -126,8 +126,35 @@ test('the public JWK of a PEM key is the one node derives', () => {
   const expected = publicKey.export({ format: 'jwk' });
   const jwk = publicJwk({ kid: 'k', private_key: pem });
   assert.deepEqual([jwk.x, jwk.y], [expected.x, expected.y]);
-  const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' });
-  assert.throws(() => publicJwk({ kid: 'r', private_key: rsa }), /not a P-256 key/);
+  const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const rsaJwk = publicJwk({ kid: 'r', private_key: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) });
+  const rsaExpected = rsa.publicKey.export({ format: 'jwk' });
+  assert.deepEqual(rsaJwk, { kty: 'RSA', n: rsaExpected.n, e: rsaExpected.e, kid: 'r', alg: 'RS256', use: 'sig' });
+  const ed = crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
+  assert.throws(() => publicJwk({ kid: 'x', private_key: ed }), /neither P-256 nor RSA/);
+});
+
+test('RS256 (the zero-Lambda mode): a 2048-bit RSA pair; switching algorithm makes a new pair', async () => {
+  const secrets = fakeSecrets(undefined);
+  const es256 = JSON.parse((await run('Create', {}, secrets)).Data.Jwks).keys[0];
+  assert.equal(es256.alg, 'ES256');
+  const answer = await run('Update', { Algorithm: 'RS256' }, secrets, { PhysicalResourceId: 'JwtSigningKey' });
+  assert.equal(answer.Status, 'SUCCESS');
+  const { keys } = JSON.parse(answer.Data.Jwks);
+  assert.deepEqual(Object.keys(keys[0]), ['kty', 'n', 'e', 'kid', 'alg', 'use']);
+  assert.deepEqual([keys[0].kty, keys[0].kid, keys[0].alg, keys[0].e], ['RSA', 'k1', 'RS256', 'AQAB']);
+  assert.equal(Buffer.from(keys[0].n, 'base64url').length, 256, '2048 bits');
+  const { private_key: pem } = JSON.parse(secrets.value());
+  const signature = crypto.sign('sha256', Buffer.from('input'), pem);
+  assert.ok(crypto.verify('sha256', Buffer.from('input'), crypto.createPublicKey({ key: keys[0], format: 'jwk' }), signature));
+  // Previous keys must be of the configured algorithm.
+  const mixed = await run('Update', { Algorithm: 'RS256', PreviousPublicKeys: JSON.stringify({ keys: [es256] }) },
+    fakeSecrets(secrets.value()), { PhysicalResourceId: 'JwtSigningKey' });
+  assert.equal(mixed.Status, 'FAILED');
+  assert.match(mixed.Reason, /public RS256 keys/);
+  const unknown = await run('Create', { Algorithm: 'HS256' }, fakeSecrets(undefined));
+  assert.equal(unknown.Status, 'FAILED');
+  assert.match(unknown.Reason, /ES256 or RS256/);
 });
 
 test('the plugin refuses previous keys that are not public P-256 JWKs', () => {

@@ -10,7 +10,9 @@
 // At package and deploy time it checks the table against the routes, and
 // hands it to every function that serves as an authorizer, as the JSON
 // environment variable ACCESS_RULES (check-token turns it into the policy
-// of each token; the local API reads the same table from this file):
+// of each token; the local API reads the same table from this file), or,
+// behind API Gateway's JWT authorizer (HTTP API, authorizer=jwt), makes each
+// rule its route's authorizationScopes:
 //   - every route behind an authorizer (an `http` event of the REST API, or an
 //     `httpApi` event of the HTTP API, plugins/api-kind.js) has a rule: one
 //     without would be open to nobody, which is surely a mistake;
@@ -50,7 +52,15 @@ class AccessRulesPlugin {
     checkCoverage(rules, routes, (message) => this.fail(message));
     checkOverlaps(rules, (message) => this.fail(message));
     const json = JSON.stringify(table);
-    for (const name of new Set(routes.map((route) => route.authorizer))) {
+    for (const route of routes.filter((r) => r.jwt)) {
+      const rule = rules.find((r) => r.method === route.method && r.path === route.path);
+      // Tokens carry their roles in `scope` (space-separated); a route admits a
+      // token holding any of its scopes, as a rule admits any of its roles.
+      // '*' (any signed-in caller): no scopes, a valid token is enough.
+      const name = typeof route.jwt.authorizer === 'string' ? route.jwt.authorizer : route.jwt.authorizer.name;
+      route.jwt.authorizer = rule.roles.includes(ANY_CALLER) ? { name } : { name, scopes: [...rule.roles] };
+    }
+    for (const name of new Set(routes.filter((r) => !r.jwt).map((route) => route.authorizer))) {
       const fn = service.getFunction(name);
       fn.environment = { ...fn.environment, ACCESS_RULES: json };
     }
@@ -92,6 +102,10 @@ function guardedRoutes(service, fail) {
       const authorizer = typeof http.authorizer === 'string' ? http.authorizer : http.authorizer.name;
       if (event.http) {
         route.authorizer = authorizer;
+      } else if (httpApiAuthorizers[authorizer] && httpApiAuthorizers[authorizer].type === 'jwt') {
+        // API Gateway's own JWT authorizer (plugins/signing-keys.js, authorizer=jwt):
+        // no function decides; the rule becomes the route's authorizationScopes.
+        route.jwt = http;
       } else {
         const config = httpApiAuthorizers[authorizer];
         if (!config || config.type !== 'request' || !config.functionName) {

@@ -1,12 +1,11 @@
 'use strict';
-// Custom::SigningKey (jwtAlgorithm=ES256): makes the stage's P-256 key in this
-// function and writes it straight to Secrets Manager, so the private key is
-// never on a disk, in the template or in a response. Answers the public
-// JWKS only. Inlined by plugins/signing-keys.js (ZipFile: at most 4096 bytes).
+// Custom::SigningKey: the stage's key pair, made here and written straight to
+// Secrets Manager; answers the public JWKS only. See plugins/signing-keys.js.
 const crypto = require('node:crypto');
 const https = require('node:https');
 
 const KID = /^[A-Za-z0-9._-]{1,64}$/;
+const PAIRS = { ES256: ['ec', { namedCurve: 'P-256' }], RS256: ['rsa', { modulusLength: 2048 }] };
 
 async function handler(event, _context, deps = {}) {
   const out = { Status: 'SUCCESS', PhysicalResourceId: event.PhysicalResourceId || event.LogicalResourceId };
@@ -21,13 +20,14 @@ async function handler(event, _context, deps = {}) {
   return out;
 }
 
-// A key under KeyId: the one in the secret, or a new one (first deploy, new kid).
-async function ensureKey({ SecretId, KeyId, PreviousPublicKeys }, client) {
+// The key in the secret, or a new one (first deploy, new kid or algorithm).
+async function ensureKey({ SecretId, KeyId, PreviousPublicKeys, Algorithm: alg = 'ES256' }, client) {
   if (!KID.test(KeyId || '')) throw new Error(`KeyId ${JSON.stringify(KeyId)}: 1-64 letters, digits, '.', '_' or '-'`);
-  const previous = parseJwks(PreviousPublicKeys || '{"keys":[]}');
+  if (!PAIRS[alg]) throw new Error(`Algorithm ${JSON.stringify(alg)}: ES256 or RS256`);
+  const previous = parseJwks(PreviousPublicKeys || '{"keys":[]}', alg);
   let current = await read(client, SecretId);
-  if (!current || current.kid !== KeyId) {
-    const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  if (!current || current.kid !== KeyId || publicJwk(current).alg !== alg) {
+    const { privateKey } = crypto.generateKeyPairSync(...PAIRS[alg]);
     current = { kid: KeyId, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }) };
     await client.put(SecretId, JSON.stringify(current));
   }
@@ -48,21 +48,22 @@ async function read(client, secretId) {
 }
 
 function publicJwk({ kid, private_key: pem }) {
-  const { kty, crv, x, y } = crypto.createPublicKey(pem).export({ format: 'jwk' });
-  if (kty !== 'EC' || crv !== 'P-256') throw new Error(`key ${kid} is not a P-256 key`);
-  return { kty, crv, x, y, kid, alg: 'ES256', use: 'sig' };
+  const { kty, crv, x, y, n, e } = crypto.createPublicKey(pem).export({ format: 'jwk' });
+  if (kty === 'EC' && crv === 'P-256') return { kty, crv, x, y, kid, alg: 'ES256', use: 'sig' };
+  if (kty === 'RSA') return { kty, n, e, kid, alg: 'RS256', use: 'sig' };
+  throw new Error(`key ${kid} is neither P-256 nor RSA`);
 }
 
-function parseJwks(text) {
+function parseJwks(text, alg) {
   let keys;
   try { ({ keys } = JSON.parse(text)); } catch { keys = undefined; }
-  if (!Array.isArray(keys) || keys.some((k) => !k || k.kty !== 'EC' || typeof k.kid !== 'string' || 'd' in k)) {
-    throw new Error('PreviousPublicKeys is not a JWKS of public EC keys ({"keys":[...]})');
+  if (!Array.isArray(keys) || keys.some((k) => !k || k.alg !== alg || typeof k.kid !== 'string' || 'd' in k)) {
+    throw new Error(`PreviousPublicKeys is not a JWKS of public ${alg} keys ({"keys":[...]})`);
   }
   return keys;
 }
 
-// The Lambda runtime's AWS SDK v3; no value yet = undefined.
+// Lambda's own AWS SDK v3; a secret with no value yet reads as undefined.
 function sdk() {
   const sm = require('@aws-sdk/client-secrets-manager');
   const client = new sm.SecretsManagerClient({});

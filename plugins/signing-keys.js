@@ -4,9 +4,10 @@
 // signed, and the issuer they name.
 //
 //   custom:
-//     jwtAlgorithm: ${param:jwtAlgorithm}                  # HS256 (default) or ES256
-//     jwtPreviousPublicKeys: ${param:jwtPreviousPublicKeys} # ES256 rotation: {"keys":[...]}
+//     jwtAlgorithm: ${param:jwtAlgorithm}                  # HS256 (default), ES256 or RS256
+//     jwtPreviousPublicKeys: ${param:jwtPreviousPublicKeys} # rotation: {"keys":[...]}
 //     jwtIssuer: ${param:jwtIssuer}                        # '' = the API's base URL
+//     tokenAuthorizer: ${param:authorizer}                 # lambda (default) or jwt
 //
 // Issuer: when jwtIssuer is empty, JWT_ISSUER (authenticate, checkToken) is
 // the API's own base URL, https://{api}.execute-api.{region}.{suffix}/{stage}
@@ -29,11 +30,20 @@
 //     at cold start; GetSecretValue on that one secret is added to its role)
 //     and JWT_PUBLIC_KEYS (the public keys, to publish); checkToken gets
 //     JWT_ALGORITHM=ES256 and JWT_PUBLIC_KEYS only: no secret at all.
+// RS256 is the same with a 2048-bit RSA pair.
+//
+// authorizer=jwt (zero-Lambda: HTTP API and RS256 only, because the HTTP
+// API's JWT authorizer accepts RSA signatures only): checkToken is left out
+// and API Gateway verifies tokens itself, from the issuer's OpenID discovery
+// and JWKS, with the audience; plugins/access-rules.js turns each access rule
+// into its route's authorizationScopes (tokens carry their roles in `scope`).
 
 const fs = require('node:fs');
 const path = require('node:path');
 
-const ALGORITHMS = ['HS256', 'ES256'];
+const ALGORITHMS = ['HS256', 'ES256', 'RS256'];
+const AUTHORIZERS = ['lambda', 'jwt'];
+const JWT_AUTHORIZER = 'jwt';
 const GENERATOR_SOURCE = path.join(__dirname, 'signing-key-generator.js');
 // CloudFormation's limit for inline (ZipFile) function code.
 const MAX_INLINE_BYTES = 4096;
@@ -57,6 +67,7 @@ class SigningKeysPlugin {
         jwtAlgorithm: { enum: ALGORITHMS },
         jwtPreviousPublicKeys: { type: 'string' },
         jwtIssuer: { type: 'string' },
+        tokenAuthorizer: { enum: AUTHORIZERS },
       },
     });
     this.hooks = { initialize: () => this.apply() };
@@ -70,15 +81,28 @@ class SigningKeysPlugin {
     const service = this.serverless.service;
     const custom = service.custom || {};
     const algorithm = custom.jwtAlgorithm || 'HS256';
+    const fail = (message) => this.fail(message);
     if (!ALGORITHMS.includes(algorithm)) {
-      throw this.fail(`jwtAlgorithm "${algorithm}" is neither HS256 nor ES256 (--param="jwtAlgorithm=ES256")`);
+      throw fail(`jwtAlgorithm "${algorithm}" is not one of ${ALGORITHMS.join(', ')} (--param="jwtAlgorithm=ES256")`);
     }
-    if (!custom.jwtIssuer) setIssuer(service, apiBaseUrl(custom.api || 'rest', service.provider.stage));
-    if (algorithm === 'ES256') {
+    const authorizer = custom.tokenAuthorizer || 'lambda';
+    if (!AUTHORIZERS.includes(authorizer)) throw fail(`authorizer "${authorizer}" is neither lambda nor jwt`);
+    const kind = custom.api || 'rest';
+    const issuer = custom.jwtIssuer || apiBaseUrl(kind, service.provider.stage);
+    if (!custom.jwtIssuer) setIssuer(service, issuer);
+    if (algorithm !== 'HS256') {
       const previous = custom.jwtPreviousPublicKeys || '{"keys":[]}';
-      checkPublicKeys(previous, (message) => this.fail(message));
-      useEs256(service, generatorSource((message) => this.fail(message)), previous);
-      this.log.info('jwtAlgorithm=ES256: the key pair is generated in the stack (JwtSigningKey), no HMAC secret');
+      checkPublicKeys(previous, fail, algorithm);
+      useKeyPair(service, generatorSource(fail), previous, algorithm);
+      this.log.info(`jwtAlgorithm=${algorithm}: the key pair is generated in the stack (JwtSigningKey), no HMAC secret`);
+    }
+    if (authorizer === 'jwt') {
+      if (kind !== 'http' || algorithm !== 'RS256') {
+        throw fail('authorizer=jwt (API Gateway\'s JWT authorizer) needs api=http and jwtAlgorithm=RS256: ' +
+          'it is an HTTP API feature, and it accepts RSA signatures only');
+      }
+      useJwtAuthorizer(service, issuer);
+      this.log.info('authorizer=jwt: API Gateway verifies tokens itself; no checkToken function');
     }
   }
 }
@@ -101,16 +125,39 @@ function setIssuer(service, url) {
 
 // The previous public keys must be public EC keys: a private part ("d") pasted
 // here would land in the template.
-function checkPublicKeys(text, fail) {
+const PRIVATE_PARTS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];
+
+function checkPublicKeys(text, fail, algorithm = 'ES256') {
   let keys;
   try { ({ keys } = JSON.parse(text)); } catch { keys = undefined; }
   if (!Array.isArray(keys)) throw fail('jwtPreviousPublicKeys is not a JWKS, {"keys":[...]}');
+  const shape = algorithm === 'RS256'
+    ? (key) => key.kty === 'RSA' && typeof key.n === 'string'
+    : (key) => key.kty === 'EC' && key.crv === 'P-256';
   for (const key of keys) {
-    if (!key || key.kty !== 'EC' || key.crv !== 'P-256' || typeof key.kid !== 'string') {
-      throw fail('jwtPreviousPublicKeys: every key is an EC P-256 JWK with a kid (copy it from /.well-known/jwks.json)');
+    if (!key || !shape(key) || typeof key.kid !== 'string' || (key.alg !== undefined && key.alg !== algorithm)) {
+      throw fail(`jwtPreviousPublicKeys: every key is an ${algorithm} JWK with a kid (copy it from /.well-known/jwks.json)`);
     }
-    if ('d' in key) throw fail(`jwtPreviousPublicKeys: key ${key.kid} holds a private part ("d"): publish public keys only`);
+    const secret = PRIVATE_PARTS.find((part) => part in key);
+    if (secret) throw fail(`jwtPreviousPublicKeys: key ${key.kid} holds a private part ("${secret}"): publish public keys only`);
   }
+}
+
+// checkToken out, API Gateway's JWT authorizer in, under the name the routes use.
+function useJwtAuthorizer(service, issuer) {
+  const audience = service.getFunction(SIGNER).environment.JWT_AUDIENCE;
+  delete service.functions[VERIFIER];
+  const httpApi = service.provider.httpApi;
+  httpApi.authorizers = {
+    [JWT_AUTHORIZER]: { type: 'jwt', identitySource: '$request.header.Authorization', issuerUrl: issuer, audience: [audience] },
+  };
+  for (const name of service.getAllFunctions()) {
+    for (const event of service.getFunction(name).events || []) {
+      if (event.httpApi && event.httpApi.authorizer) event.httpApi.authorizer = { name: JWT_AUTHORIZER };
+    }
+  }
+  const outputs = (service.resources && service.resources.Outputs) || {};
+  delete outputs.JwtPublicKeys;
 }
 
 function generatorSource(fail) {
@@ -121,7 +168,7 @@ function generatorSource(fail) {
   return source;
 }
 
-function useEs256(service, source, previousPublicKeys) {
+function useKeyPair(service, source, previousPublicKeys, algorithm) {
   const resources = service.resources || (service.resources = {});
   const own = resources.Resources || (resources.Resources = {});
   for (const id of HMAC.resources) delete own[id];
@@ -138,37 +185,37 @@ function useEs256(service, source, previousPublicKeys) {
     for (const variable of HMAC.environment) delete (fn.environment || {})[variable];
   }
   const stack = `${service.service}-${service.provider.stage}`;
-  Object.assign(own, es256Resources(stack, source, kid, previousPublicKeys, service.provider.architecture));
+  Object.assign(own, keyPairResources(stack, source, { kid, previousPublicKeys, algorithm }, service.provider.architecture));
   const publicKeys = { 'Fn::GetAtt': ['JwtSigningKey', 'Jwks'] };
   const signer = service.getFunction(SIGNER);
   signer.environment = {
     ...signer.environment,
-    JWT_ALGORITHM: 'ES256',
+    JWT_ALGORITHM: algorithm,
     JWT_SIGNING_KEY_SECRET: { Ref: 'JwtSigningKeySecret' },
     JWT_PUBLIC_KEYS: publicKeys,
   };
   const verifier = service.getFunction(VERIFIER);
-  verifier.environment = { ...verifier.environment, JWT_ALGORITHM: 'ES256', JWT_PUBLIC_KEYS: publicKeys };
+  verifier.environment = { ...verifier.environment, JWT_ALGORITHM: algorithm, JWT_PUBLIC_KEYS: publicKeys };
   const role = own.AuthenticateRole.Properties.Policies[0].PolicyDocument.Statement;
   // The signing key, and nothing else in Secrets Manager: authenticate is the only reader.
   role.push({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: { Ref: 'JwtSigningKeySecret' } });
   resources.Outputs = {
     ...resources.Outputs,
     JwtSigningKeySecretArn: {
-      Description: 'Secrets Manager secret holding the ES256 signing key (read by authenticate only)',
+      Description: `Secrets Manager secret holding the ${algorithm} signing key (read by authenticate only)`,
       Value: { Ref: 'JwtSigningKeySecret' },
     },
     JwtPublicKeys: { Description: 'The JWKS that checkToken verifies with', Value: { 'Fn::GetAtt': ['JwtSigningKey', 'Jwks'] } },
   };
 }
 
-function es256Resources(stack, source, kid, previousPublicKeys, architecture) {
+function keyPairResources(stack, source, { kid, previousPublicKeys, algorithm }, architecture) {
   const generatorName = `${stack}-signing-key`;
   return {
     // Created empty; only the generator writes it.
     JwtSigningKeySecret: {
       Type: 'AWS::SecretsManager::Secret',
-      Properties: { Description: `ES256 signing key of ${stack}: {"kid","private_key"}, read by authenticate` },
+      Properties: { Description: `${algorithm} signing key of ${stack}: {"kid","private_key"}, read by authenticate` },
     },
     JwtSigningKeyGeneratorLogGroup: {
       Type: 'AWS::Logs::LogGroup',
@@ -206,7 +253,7 @@ function es256Resources(stack, source, kid, previousPublicKeys, architecture) {
       DependsOn: ['JwtSigningKeyGeneratorLogGroup'],
       Properties: {
         FunctionName: generatorName,
-        Description: 'Generates the ES256 signing key into its secret (CloudFormation custom resource)',
+        Description: `Generates the ${algorithm} signing key into its secret (CloudFormation custom resource)`,
         Runtime: 'nodejs22.x',
         Handler: 'index.handler',
         Architectures: [architecture || 'arm64'],
@@ -221,8 +268,9 @@ function es256Resources(stack, source, kid, previousPublicKeys, architecture) {
       Properties: {
         ServiceToken: { 'Fn::GetAtt': ['JwtSigningKeyGenerator', 'Arn'] },
         SecretId: { Ref: 'JwtSigningKeySecret' },
-        // A new kid makes a new key pair; the same kid keeps the key.
+        // A new kid (or algorithm) makes a new key pair; the same kid keeps the key.
         KeyId: kid,
+        Algorithm: algorithm,
         PreviousPublicKeys: previousPublicKeys,
       },
     },
