@@ -157,11 +157,15 @@ test('RS256 (the zero-Lambda mode): a 2048-bit RSA pair; switching algorithm mak
   assert.match(unknown.Reason, /ES256 or RS256/);
 });
 
-test('the plugin refuses previous keys that are not public P-256 JWKs', () => {
+test('the plugin refuses previous keys that are not public JWKs of the algorithm', () => {
   const fail = (message) => new Error(message);
   checkPublicKeys('{"keys":[]}', fail);
   checkPublicKeys('{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b","kid":"old"}]}', fail);
+  checkPublicKeys('{"keys":[{"kty":"RSA","n":"a","e":"AQAB","kid":"old","alg":"RS256"}]}', fail, 'RS256');
   assert.throws(() => checkPublicKeys('[]', fail), /not a JWKS/);
-  assert.throws(() => checkPublicKeys('{"keys":[{"kty":"RSA","kid":"r"}]}', fail), /EC P-256/);
-  assert.throws(() => checkPublicKeys('{"keys":[{"kty":"EC","crv":"P-256","kid":"o","d":"x"}]}', fail), /private part/);
+  assert.throws(() => checkPublicKeys('{"keys":[{"kty":"RSA","n":"a","kid":"r"}]}', fail), /ES256 JWK/);
+  assert.throws(() => checkPublicKeys('{"keys":[{"kty":"EC","crv":"P-256","kid":"e"}]}', fail, 'RS256'), /RS256 JWK/);
+  assert.throws(() => checkPublicKeys('{"keys":[{"kty":"EC","crv":"P-256","kid":"o","d":"x"}]}', fail), /private part \("d"\)/);
+  assert.throws(() => checkPublicKeys('{"keys":[{"kty":"RSA","n":"a","kid":"o","p":"x"}]}', fail, 'RS256'),
+    /private part \("p"\)/);
 });
