@@ -9,7 +9,10 @@
 # ordinary user's token, the management routes with an administrator's, and
 # briefly with the ordinary user's, which the gateway refuses), and
 # stops the server, also on failure. Run by ./scripts/test.sh after `cargo
-# test`, which builds both binaries; on its own it builds them if missing.
+# test`. It builds both binaries with `cargo build -p local-api -p admin`,
+# which is what `cargo run -p local-api` builds: the binaries a user runs
+# (the test build unifies test-only features into them), and, built here,
+# `cargo run -p local-api` after ./scripts/test.sh starts at once.
 # Needs the test virtualenv (VENV, default .venv) with schemathesis in it.
 # CONTRACT_MAX_EXAMPLES (default 50) and CONTRACT_SCHEMATHESIS_ARGS (more
 # options for both runs, e.g. "--exclude-tag discovery") tune it.
@@ -23,10 +26,8 @@ BIN=${CARGO_TARGET_DIR:-target}/debug
 # sends the same requests.
 MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-50}
 
-if [[ ! -x $BIN/local-api || ! -x $BIN/admin ]]; then
-  echo "contract test: building local-api and admin"
-  cargo build -p local-api -p admin --locked
-fi
+echo "contract test: cargo build -p local-api -p admin (as cargo run builds them)"
+cargo build -p local-api -p admin --locked
 
 data=$(mktemp -d "${TMPDIR:-/tmp}/contract-test.XXXXXX")
 mkdir -p target
