@@ -86,8 +86,13 @@ mod tests {
         let env = HashMap::from([(JWT_ALGORITHM, "ES256"), (JWT_SECRET, SECRET)]);
         let missing = AuthenticateConfig::from_lookup(&|name| env.get(name).map(|v| v.to_string())).unwrap_err();
         assert_eq!(missing.var, JWT_SIGNING_KEY_SECRET);
-        let bad = config(&[(JWT_ALGORITHM, "RS256")]).unwrap_err();
+        let bad = config(&[(JWT_ALGORITHM, "RS384")]).unwrap_err();
         assert_eq!(bad.var, JWT_ALGORITHM);
+        let env = HashMap::from([(JWT_ALGORITHM, "RS256"), (JWT_SIGNING_KEY_SECRET, "prod/token-signing-key")]);
+        let rs256 = AuthenticateConfig::from_lookup(&|name| env.get(name).map(|v| v.to_string())).unwrap();
+        assert!(
+            matches!(rs256.issuer.key, IssuerKey::Rs256 { ref secret_id, .. } if secret_id == "prod/token-signing-key")
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The key `authenticate` signs with and the public keys it publishes.
 //!
 //! With HS256 the key is the configured secret and nothing is published. With
-//! ES256 the private key is never in the environment: it is read once at cold
-//! start from wherever [`SecretSource`] looks (Secrets Manager in the Lambda,
-//! see `startup.rs`; the data folder in the local API; a string in tests).
+//! ES256 or RS256 the private key is never in the environment: it is read once
+//! at cold start from wherever [`SecretSource`] looks (Secrets Manager in the
+//! Lambda, see `startup.rs`; the data folder in the local API; a string in tests).
 
 use std::future::Future;
 
@@ -32,10 +32,12 @@ impl Signer {
         Ok(Self { key: SigningKey::hs256(key.kid.as_str(), key.secret.expose())?, jwks: Jwks::default() })
     }
 
-    /// An ES256 key read from its secret, publishing its own public key first,
+    /// An ES256 or RS256 key read from its secret, which must hold a key of
+    /// `algorithm` (`JWT_ALGORITHM`'s), publishing its own public key first,
     /// then `previous` (`JWT_PUBLIC_KEYS`).
-    pub fn es256(secret: &SigningKeySecret, previous: &Jwks) -> Result<Self, ConfigError> {
-        let key = SigningKey::es256(secret.kid.as_str(), &secret.key).map_err(|_| {
+    pub fn from_secret(secret: &SigningKeySecret, algorithm: Algorithm, previous: &Jwks) -> Result<Self, ConfigError> {
+        secret.require_algorithm(algorithm)?;
+        let key = SigningKey::from_private(secret.kid.as_str(), &secret.key).map_err(|_| {
             ConfigError::invalid(
                 JWT_SIGNING_KEY_SECRET,
                 None,
@@ -47,18 +49,19 @@ impl Signer {
         Ok(Self { key, jwks })
     }
 
-    /// The signer a configuration describes, reading an ES256 key from `source` (once).
+    /// The signer a configuration describes, reading an ES256 or RS256 key from
+    /// `source` (once).
     pub async fn load(key: &IssuerKey, source: &impl SecretSource) -> Result<Self, ConfigError> {
         match key {
             IssuerKey::Hs256(key) => Self::hs256(key).map_err(|_| {
                 ConfigError::invalid(common::config::JWT_SECRET, None, "not a usable HMAC key", "a non-empty secret")
             }),
-            IssuerKey::Es256 { secret_id, previous } => {
+            IssuerKey::Es256 { secret_id, previous } | IssuerKey::Rs256 { secret_id, previous } => {
                 let text = source.secret_string(secret_id).await.map_err(|why| {
                     let why = format!("the secret cannot be read: {why}");
                     ConfigError::invalid(JWT_SIGNING_KEY_SECRET, Some(secret_id), &why, SIGNING_KEY_SECRET_EXPECTED)
                 })?;
-                Self::es256(&SigningKeySecret::parse(&text)?, previous)
+                Self::from_secret(&SigningKeySecret::parse(&text)?, key.algorithm(), previous)
             }
         }
     }
@@ -146,6 +149,38 @@ mod tests {
         let clash = Jwks { keys: vec![impostor.jwk().unwrap()] };
         let err = Signer::load(&es256_config(clash), &source).await.unwrap_err();
         assert_eq!(err.var, common::config::JWT_PUBLIC_KEYS);
+    }
+
+    #[tokio::test]
+    async fn an_rs256_key_comes_from_its_secret_and_publishes_its_rsa_jwk() {
+        let json = serde_json::json!({ "kid": "rsa-1", "private_key": common::testing::RSA_KEY_PEM }).to_string();
+        let source = Secrets(HashMap::from([("token-signing-key", json)]));
+        let config = IssuerKey::Rs256 { secret_id: "token-signing-key".into(), previous: Jwks::default() };
+        let signer = Signer::load(&config, &source).await.unwrap();
+        assert_eq!(signer.algorithm(), Algorithm::Rs256);
+        let jwk = &signer.jwks().keys[0];
+        assert_eq!((jwk.kty.as_str(), jwk.kid.as_str(), jwk.alg.as_deref()), ("RSA", "rsa-1", Some("RS256")));
+        assert_eq!(jwk.e.as_deref(), Some("AQAB"));
+    }
+
+    #[tokio::test]
+    async fn the_secret_s_key_type_must_be_the_configured_algorithm() {
+        let rsa = serde_json::json!({ "kid": "k", "private_key": common::testing::RSA_KEY_PEM }).to_string();
+        let (_, ec) = secret("k");
+        for (config, text, found) in [
+            (es256_config(Jwks::default()), rsa, "an RSA key (RS256), but JWT_ALGORITHM is ES256"),
+            (
+                IssuerKey::Rs256 { secret_id: "token-signing-key".into(), previous: Jwks::default() },
+                ec,
+                "a P-256 key (ES256), but JWT_ALGORITHM is RS256",
+            ),
+        ] {
+            let source = Secrets(HashMap::from([("token-signing-key", text)]));
+            let err = Signer::load(&config, &source).await.unwrap_err();
+            assert_eq!(err.var, JWT_SIGNING_KEY_SECRET);
+            assert!(err.to_string().contains(found), "{err}");
+            assert!(!err.to_string().contains("BEGIN"), "never the key: {err}");
+        }
     }
 
     #[tokio::test]

@@ -1,4 +1,4 @@
-//! The ES256 signing key read from a real Secrets Manager API (moto in
+//! The ES256 and RS256 signing keys read from a real Secrets Manager API (moto in
 //! `./scripts/test.sh`, which exports AWS_ENDPOINT_URL_SECRETSMANAGER).
 
 use authenticate::{SecretSource, SecretsManager, Signer};
@@ -33,6 +33,25 @@ async fn the_key_and_its_kid_come_from_get_secret_value() {
         assert_eq!(signer.jwks().keys[0].kid, "2026-05");
         assert_eq!(signer.jwks().verifying_keys().unwrap()[0].public_key().unwrap(), key.public_key());
     }
+}
+
+/// The zero-Lambda deployment's secret: the same JSON with an RSA key, as the
+/// stack's key generator stores it.
+#[tokio::test]
+async fn an_rsa_key_in_the_same_json_signs_rs256() {
+    let sdk = sdk().await;
+    let value = serde_json::json!({ "kid": "rsa-2026-06", "private_key": common::testing::RSA_KEY_PEM }).to_string();
+    let name = unique("token-signing-key-rsa");
+    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    client.create_secret().name(&name).secret_string(value).send().await.unwrap();
+    let config = IssuerKey::Rs256 { secret_id: name.clone(), previous: Jwks::default() };
+    let signer = Signer::load(&config, &SecretsManager::new(&sdk)).await.unwrap();
+    assert_eq!(signer.algorithm(), Algorithm::Rs256);
+    assert_eq!((signer.jwks().keys[0].kid.as_str(), signer.jwks().keys[0].kty.as_str()), ("rsa-2026-06", "RSA"));
+    // The same secret under JWT_ALGORITHM=ES256 is refused, naming the mismatch.
+    let es256 = IssuerKey::Es256 { secret_id: name, previous: Jwks::default() };
+    let err = Signer::load(&es256, &SecretsManager::new(&sdk)).await.unwrap_err();
+    assert!(err.to_string().contains("JWT_ALGORITHM is ES256"), "{err}");
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
-//! The discovery documents through the handler, in both modes: exact bodies
-//! and headers, and an ES256 login whose token verifies with the served keys only.
+//! The discovery documents through the handler, in every mode: exact bodies
+//! and headers, and ES256 and RS256 logins whose tokens verify with the served
+//! keys only.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +13,8 @@ use common::password::PasswordHasher;
 use common::store::LockoutPolicy;
 use common::store::memory::{MemorySessionStore, MemoryUserStore};
 use common::testing::Tokens;
-use common::token::{Es256PrivateKey, Jwks, SigningKey, TokenVerifier};
+use common::testing::{RSA_KEY_PEM, RSA_OTHER_KEY_PEM};
+use common::token::{Algorithm, Es256PrivateKey, Jwks, PrivateKey, Rs256PrivateKey, SigningKey, TokenVerifier};
 use lambda_http::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
@@ -30,7 +32,15 @@ fn config(issuer: &str) -> AuthenticateConfig {
 }
 
 fn es256_secret(kid: &str) -> SigningKeySecret {
-    SigningKeySecret { kid: kid.into(), key: Es256PrivateKey::generate().unwrap() }
+    SigningKeySecret { kid: kid.into(), key: Es256PrivateKey::generate().unwrap().into() }
+}
+
+fn rs256_secret(kid: &str) -> SigningKeySecret {
+    SigningKeySecret { kid: kid.into(), key: Rs256PrivateKey::from_text(RSA_KEY_PEM).unwrap().into() }
+}
+
+fn signer(secret: &SigningKeySecret, previous: &Jwks) -> Signer {
+    Signer::from_secret(secret, secret.key.algorithm(), previous).unwrap()
 }
 
 async fn app(issuer: &str, signer: Option<Signer>) -> Authenticate {
@@ -84,15 +94,37 @@ async fn es256_serves_its_public_key_then_the_previous_ones() {
     let secret = es256_secret("2026-05");
     let old = Es256PrivateKey::generate().unwrap();
     let previous = Jwks { keys: vec![SigningKey::es256("2026-01", &old).unwrap().verifying_key().jwk().unwrap()] };
-    let app = app(ISSUER, Some(Signer::es256(&secret, &previous).unwrap())).await;
+    let app = app(ISSUER, Some(signer(&secret, &previous))).await;
     let (response, body) = get(&app, "/.well-known/jwks.json").await;
     assert_public_json(&response);
-    let ((x1, y1), (x0, y0)) = (coordinates(&secret.key), coordinates(&old));
+    let PrivateKey::Es256(key) = &secret.key else { panic!("ES256") };
+    let ((x1, y1), (x0, y0)) = (coordinates(key), coordinates(&old));
     let expected = format!(
         r#"{{"keys":[{{"kty":"EC","crv":"P-256","x":"{x1}","y":"{y1}","kid":"2026-05","alg":"ES256","use":"sig"}},{{"kty":"EC","crv":"P-256","x":"{x0}","y":"{y0}","kid":"2026-01","alg":"ES256","use":"sig"}}]}}"#
     );
     assert_eq!(body, expected);
     assert!(!body.contains(&STANDARD.encode(secret.key.pkcs8_der())[40..80]), "no private part");
+}
+
+/// The zero-Lambda deployment's JWKS: API Gateway's JWT authorizer reads RSA
+/// keys from it, in exactly this shape.
+#[tokio::test]
+async fn rs256_serves_its_rsa_public_key_then_the_previous_ones() {
+    let secret = rs256_secret("2026-06");
+    let old = Rs256PrivateKey::from_text(RSA_OTHER_KEY_PEM).unwrap();
+    let previous = Jwks { keys: vec![SigningKey::rs256("2026-01", &old).unwrap().verifying_key().jwk().unwrap()] };
+    let app = app(ISSUER, Some(signer(&secret, &previous))).await;
+    let (response, body) = get(&app, "/.well-known/jwks.json").await;
+    assert_public_json(&response);
+    let PrivateKey::Rs256(key) = &secret.key else { panic!("RS256") };
+    let (n1, n0) = (URL_SAFE_NO_PAD.encode(key.modulus()), URL_SAFE_NO_PAD.encode(old.modulus()));
+    let expected = format!(
+        r#"{{"keys":[{{"kty":"RSA","n":"{n1}","e":"AQAB","kid":"2026-06","alg":"RS256","use":"sig"}},{{"kty":"RSA","n":"{n0}","e":"AQAB","kid":"2026-01","alg":"RS256","use":"sig"}}]}}"#
+    );
+    assert_eq!(body, expected);
+    assert!(!body.contains(&STANDARD.encode(secret.key.pkcs8_der())[400..440]), "no private part");
+    let (_, body) = get(&app, "/.well-known/openid-configuration").await;
+    assert_eq!(body, openid_configuration(ISSUER, ISSUER, "RS256"));
 }
 
 #[tokio::test]
@@ -120,7 +152,7 @@ fn openid_configuration(base: &str, issuer: &str, alg: &str) -> String {
 
 #[tokio::test]
 async fn the_openid_configuration_is_exact_in_both_modes() {
-    let es256 = app(ISSUER, Some(Signer::es256(&es256_secret("k1"), &Jwks::default()).unwrap())).await;
+    let es256 = app(ISSUER, Some(signer(&es256_secret("k1"), &Jwks::default()))).await;
     let (response, body) = get(&es256, "/.well-known/openid-configuration").await;
     assert_public_json(&response);
     assert_eq!(body, openid_configuration(ISSUER, ISSUER, "ES256"));
@@ -147,36 +179,46 @@ async fn other_methods_are_refused_as_elsewhere() {
 }
 
 #[tokio::test]
-async fn an_es256_token_verifies_with_the_served_keys_alone_and_carries_scope() {
-    let app = app(ISSUER, Some(Signer::es256(&es256_secret("k1"), &Jwks::default()).unwrap())).await;
-    let mut login = request("GET", "/authenticate");
-    let basic = format!("Basic {}", STANDARD.encode(format!("alice:{PASSWORD}")));
-    login.headers_mut().insert("authorization", basic.parse().unwrap());
-    let response = app.handle(login).await.unwrap();
-    assert_eq!(response.status(), 200);
-    let Body::Text(body) = response.body() else { panic!("text") };
-    let token: Value = serde_json::from_str(body).unwrap();
-    let token = token["access_token"].as_str().unwrap();
-    let header: Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap()).unwrap();
-    assert_eq!(header, json!({"typ": "JWT", "alg": "ES256", "kid": "k1"}));
-    let (_, jwks) = get(&app, "/.well-known/jwks.json").await;
-    let served: Jwks = serde_json::from_str(&jwks).unwrap();
-    let verifier = TokenVerifier::new(&VerifierConfig {
-        keys: VerifierKeys::Es256(served),
-        names: TokenAudience { issuer: ISSUER.into(), audience: "api".into() },
-        leeway: Duration::from_secs(30),
-    })
-    .unwrap();
-    let claims = verifier.verify(token, common::clock::now_epoch_seconds()).unwrap();
-    assert_eq!((claims.username.as_str(), claims.scope.as_str()), ("alice", "admin ops"));
-    assert_eq!(claims.iss, ISSUER);
+async fn es256_and_rs256_tokens_verify_with_the_served_keys_alone_and_carry_scope() {
+    for secret in [es256_secret("k1"), rs256_secret("k1")] {
+        let algorithm = secret.key.algorithm();
+        let app = app(ISSUER, Some(signer(&secret, &Jwks::default()))).await;
+        let mut login = request("GET", "/authenticate");
+        let basic = format!("Basic {}", STANDARD.encode(format!("alice:{PASSWORD}")));
+        login.headers_mut().insert("authorization", basic.parse().unwrap());
+        let response = app.handle(login).await.unwrap();
+        assert_eq!(response.status(), 200);
+        let Body::Text(body) = response.body() else { panic!("text") };
+        let token: Value = serde_json::from_str(body).unwrap();
+        let token = token["access_token"].as_str().unwrap();
+        let header: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap()).unwrap();
+        assert_eq!(header, json!({"typ": "JWT", "alg": algorithm.name(), "kid": "k1"}));
+        let (_, jwks) = get(&app, "/.well-known/jwks.json").await;
+        let served: Jwks = serde_json::from_str(&jwks).unwrap();
+        let keys =
+            if algorithm == Algorithm::Rs256 { VerifierKeys::Rs256(served) } else { VerifierKeys::Es256(served) };
+        let verifier = TokenVerifier::new(&VerifierConfig {
+            keys,
+            names: TokenAudience { issuer: ISSUER.into(), audience: "api".into() },
+            leeway: Duration::from_secs(30),
+        })
+        .unwrap();
+        let claims = verifier.verify(token, common::clock::now_epoch_seconds()).unwrap();
+        assert_eq!((claims.username.as_str(), claims.scope.as_str()), ("alice", "admin ops"), "{algorithm}");
+        assert_eq!(claims.iss, ISSUER);
+    }
 }
 
 #[tokio::test]
 async fn new_refuses_an_es256_configuration_whose_key_is_not_read_yet() {
     let mut config = config(ISSUER);
-    config.issuer.key = IssuerKey::Es256 { secret_id: "s".into(), previous: Jwks::default() };
-    let stores = Stores::new(Arc::new(MemoryUserStore::new()), Arc::new(MemorySessionStore::new()));
-    assert!(Authenticate::new(&config, stores, PasswordHasher::owasp()).is_err());
+    for key in [
+        IssuerKey::Es256 { secret_id: "s".into(), previous: Jwks::default() },
+        IssuerKey::Rs256 { secret_id: "s".into(), previous: Jwks::default() },
+    ] {
+        config.issuer.key = key;
+        let stores = Stores::new(Arc::new(MemoryUserStore::new()), Arc::new(MemorySessionStore::new()));
+        assert!(Authenticate::new(&config, stores, PasswordHasher::owasp()).is_err());
+    }
 }

@@ -136,6 +136,14 @@ pub enum IssuerKey {
         /// fetching the JWKS keep accepting tokens they signed.
         previous: Jwks,
     },
+    /// As ES256, with an RSA key (the zero-Lambda deployment: API Gateway's
+    /// own JWT authorizer verifies RSA signatures only).
+    Rs256 {
+        /// `JWT_SIGNING_KEY_SECRET`.
+        secret_id: String,
+        /// `JWT_PUBLIC_KEYS`: retired RSA public keys still published.
+        previous: Jwks,
+    },
 }
 
 impl From<KeyMaterial> for IssuerKey {
@@ -149,6 +157,7 @@ impl IssuerKey {
         match self {
             Self::Hs256(_) => Algorithm::Hs256,
             Self::Es256 { .. } => Algorithm::Es256,
+            Self::Rs256 { .. } => Algorithm::Rs256,
         }
     }
 }
@@ -171,6 +180,8 @@ pub enum VerifierKeys {
     },
     /// `JWT_PUBLIC_KEYS`: public keys only, the first the current one.
     Es256(Jwks),
+    /// `JWT_PUBLIC_KEYS`: RSA public keys only, the first the current one.
+    Rs256(Jwks),
 }
 
 /// An unset or empty variable reads as `None`: deploy tools often render
@@ -180,21 +191,26 @@ pub fn optional(lookup: Lookup<'_>, var: &str) -> Option<String> {
 }
 
 /// What `authenticate` signs with: `JWT_ALGORITHM`; with HS256 `JWT_SECRET`
-/// and `JWT_KEY_ID`, with ES256 `JWT_SIGNING_KEY_SECRET` and the optional
-/// `JWT_PUBLIC_KEYS`; then `JWT_TTL`, `JWT_ISSUER`, `JWT_AUDIENCE`.
+/// and `JWT_KEY_ID`, with ES256 or RS256 `JWT_SIGNING_KEY_SECRET` and the
+/// optional `JWT_PUBLIC_KEYS`; then `JWT_TTL`, `JWT_ISSUER`, `JWT_AUDIENCE`.
 pub fn issuer_config(lookup: Lookup<'_>) -> Result<IssuerConfig, ConfigError> {
     let key = match algorithm(lookup)? {
         Algorithm::Hs256 => IssuerKey::Hs256(signing_key(lookup)?),
-        Algorithm::Es256 => {
-            IssuerKey::Es256 { secret_id: signing_key_secret_id(lookup)?, previous: public_keys(lookup, false)? }
-        }
+        Algorithm::Es256 => IssuerKey::Es256 {
+            secret_id: signing_key_secret_id(lookup)?,
+            previous: public_keys(lookup, Algorithm::Es256, false)?,
+        },
+        Algorithm::Rs256 => IssuerKey::Rs256 {
+            secret_id: signing_key_secret_id(lookup)?,
+            previous: public_keys(lookup, Algorithm::Rs256, false)?,
+        },
     };
     Ok(IssuerConfig { key, ttl: ttl(lookup)?, names: token_audience(lookup)? })
 }
 
 /// What `check-token` verifies with: `JWT_ALGORITHM`; with HS256 the signing
-/// key and `JWT_PREVIOUS_KEYS`, with ES256 `JWT_PUBLIC_KEYS` alone; then the
-/// names and `JWT_LEEWAY`.
+/// key and `JWT_PREVIOUS_KEYS`, with ES256 or RS256 `JWT_PUBLIC_KEYS` alone;
+/// then the names and `JWT_LEEWAY`.
 pub fn verifier_config(lookup: Lookup<'_>) -> Result<VerifierConfig, ConfigError> {
     let keys = match algorithm(lookup)? {
         Algorithm::Hs256 => {
@@ -202,7 +218,7 @@ pub fn verifier_config(lookup: Lookup<'_>) -> Result<VerifierConfig, ConfigError
             let previous = previous_keys(lookup, &current.kid)?;
             VerifierKeys::Hs256 { current, previous }
         }
-        Algorithm::Es256 => {
+        asymmetric @ (Algorithm::Es256 | Algorithm::Rs256) => {
             // A verifier of public keys has no use for a secret: one set here
             // is a deployment mistake that would leave a secret where none is needed.
             for var in [JWT_SECRET, JWT_PREVIOUS_KEYS] {
@@ -210,12 +226,13 @@ pub fn verifier_config(lookup: Lookup<'_>) -> Result<VerifierConfig, ConfigError
                     return Err(ConfigError::invalid(
                         var,
                         None,
-                        "set while JWT_ALGORITHM=ES256, where a verifier holds public keys only",
-                        "unset: with ES256 the keys are JWT_PUBLIC_KEYS",
+                        &format!("set while JWT_ALGORITHM={asymmetric}, where a verifier holds public keys only"),
+                        "unset: with ES256 or RS256 the keys are JWT_PUBLIC_KEYS",
                     ));
                 }
             }
-            VerifierKeys::Es256(public_keys(lookup, true)?)
+            let keys = public_keys(lookup, asymmetric, true)?;
+            if asymmetric == Algorithm::Es256 { VerifierKeys::Es256(keys) } else { VerifierKeys::Rs256(keys) }
         }
     };
     Ok(VerifierConfig { keys, names: token_audience(lookup)?, leeway: leeway(lookup)? })

@@ -4,13 +4,16 @@
 //! may carry only `alg`, `typ` and `kid`, so header parameters that tell a
 //! verifier where to fetch keys (`jku`, `x5u`, `jwk`) or extensions it must
 //! understand (`crit`) are refused outright rather than ignored. `alg` must be
-//! the algorithm of the key `kid` names: HS256 (a shared secret) or ES256
-//! (ECDSA P-256; check-token then holds only public keys).
+//! the algorithm of the key `kid` names: HS256 (a shared secret), ES256
+//! (ECDSA P-256) or RS256 (RSA, which API Gateway's JWT authorizer needs);
+//! with either of the last two check-token holds only public keys.
 //!
 //! - `claims`: what a token says, and how the verifier reads it;
 //! - `keys`: [`Algorithm`], [`SigningKey`], [`VerifyingKey`] and [`KeySet`],
 //!   where a new algorithm is added;
 //! - `es256`: ES256's key formats and crypto ([`Es256PrivateKey`]);
+//! - `rs256`: RS256's ([`Rs256PrivateKey`]); `pkcs8`: the PEM both read;
+//! - `private_key`: either, as a signing-key secret holds it ([`PrivateKey`]);
 //! - `jwk`: public keys as JWKs and the JWK Set ([`Jwk`], [`Jwks`]);
 //! - `issue`: [`TokenIssuer`];
 //! - `verify`: [`TokenVerifier`].
@@ -20,6 +23,9 @@ mod es256;
 mod issue;
 mod jwk;
 mod keys;
+mod pkcs8;
+mod private_key;
+mod rs256;
 mod verify;
 
 pub use claims::{Audience, Claims};
@@ -27,6 +33,8 @@ pub use es256::{ES256_POINT_BYTES, Es256PrivateKey};
 pub use issue::{IssuedToken, Subject, TokenIssuer};
 pub use jwk::{Jwk, Jwks};
 pub use keys::{Algorithm, KeySet, MAX_SIGNATURE_BYTES, Signature, SigningKey, VerifyingKey};
+pub use private_key::PrivateKey;
+pub use rs256::{RSA_MAX_BITS, RSA_MIN_BITS, Rs256PrivateKey};
 pub use verify::TokenVerifier;
 
 /// Longer tokens are refused before any decoding; ours are well under 1 KiB.
@@ -65,12 +73,18 @@ pub enum TokenError {
     EmptyKey,
     #[error("a configured key is not a valid key for its algorithm")]
     InvalidKey,
+    #[error("a configured RSA key is too weak: its modulus is under 2048 bits (or its exponent under 65537)")]
+    WeakKey,
     #[error("a key could not be generated")]
     KeyGeneration,
 }
 
 #[cfg(test)]
 mod tests;
+
+/// openssl's RSA keys, for the configuration's tests.
+#[cfg(test)]
+pub(crate) use rs256::tests as rs256_test_keys;
 
 #[cfg(test)]
 mod equivalence;

@@ -112,6 +112,7 @@ pub async fn run(args: Args) -> Result<(), StartupError> {
             let (key, origin) = local_es256_key(&args)?;
             (None, Some((key, origin)))
         }
+        Algorithm::Rs256 => return Err(crate::builder::rs256_is_not_local()),
     };
     let store = Store::open(&args.store, &process_env).await.map_err(|err| match err {
         OpenError::Untrusted(untrusted) => StartupError::Untrusted(untrusted),

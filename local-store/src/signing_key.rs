@@ -48,7 +48,7 @@ pub fn load_or_create_local_es256(data_dir: &Path) -> Result<(SigningKeySecret, 
     match options.open(&path) {
         Ok(mut file) => {
             let key = Es256PrivateKey::generate().map_err(|err| LocalKeyError::Generation(err.to_string()))?;
-            let secret = SigningKeySecret { kid: LOCAL_KID.into(), key };
+            let secret = SigningKeySecret { kid: LOCAL_KID.into(), key: key.into() };
             file.write_all(format!("{}\n", secret.to_json()).as_bytes())?;
             file.sync_all()?;
             Ok((secret, LocalSecretOrigin::Generated(path)))
@@ -94,7 +94,7 @@ mod tests {
         }
         let (again, origin) = load_or_create_local_es256(&data).unwrap();
         assert_eq!(origin, LocalSecretOrigin::Existing(data.join(ES256_KEY_FILE)));
-        assert_eq!(again.key.public_key(), key.key.public_key(), "the same key across restarts");
+        assert_eq!(again.key.pkcs8_der(), key.key.pkcs8_der(), "the same key across restarts");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -20,12 +20,10 @@
 
 use std::fmt;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 
-use super::TokenError;
+use super::{TokenError, pkcs8};
 
 /// An uncompressed SEC1 point: `0x04`, then x and y, 32 bytes each.
 pub const ES256_POINT_BYTES: usize = 65;
@@ -45,9 +43,6 @@ const FIELD_PRIME: [u8; COORDINATE_BYTES] = [
     0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 ];
-
-const PEM_BEGIN: &str = "-----BEGIN PRIVATE KEY-----";
-const PEM_END: &str = "-----END PRIVATE KEY-----";
 
 /// An ES256 private key: a PKCS#8 document of a P-256 key pair, checked when
 /// made. What `authenticate` will sign with, kept in Secrets Manager as PEM
@@ -83,15 +78,7 @@ impl Es256PrivateKey {
     /// PRIVATE KEY` and encrypted PKCS#8 are refused (`openssl pkcs8 -topk8
     /// -nocrypt` converts them).
     pub fn from_text(text: &str) -> Result<Self, TokenError> {
-        let text = text.trim();
-        let body = match text.strip_prefix(PEM_BEGIN) {
-            Some(rest) => rest.strip_suffix(PEM_END).ok_or(TokenError::InvalidKey)?,
-            None if text.starts_with("-----") => return Err(TokenError::InvalidKey),
-            None => text,
-        };
-        let base64: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        let der = STANDARD.decode(base64).map_err(|_| TokenError::InvalidKey)?;
-        Self::from_pkcs8_der(&der)
+        Self::from_pkcs8_der(&pkcs8::der_from_text(text)?)
     }
 
     /// The PKCS#8 DER document.
@@ -101,22 +88,12 @@ impl Es256PrivateKey {
 
     /// The base64 of the DER on one line: an environment variable's form.
     pub fn to_base64(&self) -> String {
-        STANDARD.encode(&self.pkcs8)
+        pkcs8::to_base64(&self.pkcs8)
     }
 
     /// PEM, 64 characters a line, as openssl writes it.
     pub fn to_pem(&self) -> String {
-        let base64 = self.to_base64();
-        let mut pem = String::with_capacity(base64.len() + base64.len() / 64 + 60);
-        pem.push_str(PEM_BEGIN);
-        pem.push('\n');
-        for line in base64.as_bytes().chunks(64) {
-            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
-            pem.push('\n');
-        }
-        pem.push_str(PEM_END);
-        pem.push('\n');
-        pem
+        pkcs8::to_pem(&self.pkcs8)
     }
 
     /// The public key, as the uncompressed SEC1 point `0x04‖x‖y`.

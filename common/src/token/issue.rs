@@ -35,8 +35,8 @@ pub struct TokenIssuer {
 
 impl TokenIssuer {
     /// The HS256 issuer `authenticate` configures from its environment. An
-    /// ES256 configuration only says where its private key is: read it, then
-    /// use [`TokenIssuer::with_key`] (`InvalidKey` here).
+    /// ES256 or RS256 configuration only says where its private key is: read
+    /// it, then use [`TokenIssuer::with_key`] (`InvalidKey` here).
     pub fn new(config: &IssuerConfig) -> Result<Self, TokenError> {
         let IssuerKey::Hs256(key) = &config.key else {
             return Err(TokenError::InvalidKey);
@@ -73,7 +73,7 @@ impl TokenIssuer {
         let claims = serde_json::to_vec(&claims).map_err(|_| TokenError::Signing)?;
         let header_prefix = self.key.header_prefix();
         // header. + payload + . + signature, allocated once
-        let signature_chars = (self.key.algorithm().signature_len() * 4).div_ceil(3);
+        let signature_chars = (self.key.signature_len() * 4).div_ceil(3);
         let mut access_token =
             String::with_capacity(header_prefix.len() + claims.len().div_ceil(3) * 4 + 1 + signature_chars);
         access_token.push_str(header_prefix);

@@ -10,7 +10,8 @@
 //!
 //! Every key is prepared once, at cold start (HMAC pads derived, the ES256
 //! key pair parsed, header encoded), so signing and verifying only feed it.
-//! ES256's own code (formats, ring) is in `es256.rs`; JWKs in `jwk.rs`.
+//! Each asymmetric algorithm's own code (formats, ring) is in its module,
+//! `es256.rs` and `rs256.rs`; JWKs in `jwk.rs`.
 
 use std::fmt;
 
@@ -23,13 +24,18 @@ use sha2::Sha256;
 use super::TokenError;
 use super::es256::{Es256PrivateKey, Es256Signer, PublicPoint};
 use super::jwk::{Jwk, Jwks};
+use super::private_key::PrivateKey;
+use super::rs256::{Rs256PrivateKey, Rs256Signer, RsaPublicKey};
 
 type HmacSha256 = Hmac<Sha256>;
 
 /// The longest raw signature of any [`Algorithm`]: HS256 gives 32 bytes, ES256
-/// 64 (r‖s, RFC 7518 §3.4). Sized for the largest so the verifier can decode
-/// every genuine signature on the stack.
-pub const MAX_SIGNATURE_BYTES: usize = 64;
+/// 64 (r‖s, RFC 7518 §3.4), RS256 as many as the modulus, up to 1024 (8192
+/// bits). The verifier bounds a signature by its key's own length, not this.
+pub const MAX_SIGNATURE_BYTES: usize = 1024;
+
+/// Signatures up to this length (HS256's and ES256's) are held on the stack.
+const INLINE_SIGNATURE_BYTES: usize = 64;
 
 /// A JWS algorithm this service signs and verifies with (RFC 7518 §3.1 names).
 ///
@@ -37,8 +43,9 @@ pub const MAX_SIGNATURE_BYTES: usize = 64;
 /// [`Algorithm::name`] and [`Algorithm::from_name`], its length in
 /// [`Algorithm::signature_len`], [`MAX_SIGNATURE_BYTES`] raised if longer),
 /// and a variant of each key enum in this file (`SigningKind`,
-/// `VerifyingKind`), with its JWK in `jwk.rs` if it has a public half. The
-/// issuer, the verifier and the key set need no change.
+/// `VerifyingKind`), with its JWK in `jwk.rs` if it has a public half, and
+/// in `PrivateKey` if a secret holds its private key. The issuer, the
+/// verifier and the key set need no change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Algorithm {
     /// HMAC with SHA-256 (RFC 7518 §3.2): one shared secret signs and verifies.
@@ -46,6 +53,9 @@ pub enum Algorithm {
     /// ECDSA on P-256 with SHA-256 (RFC 7518 §3.4): a private key signs, its
     /// public key verifies.
     Es256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3): as ES256, with RSA keys
+    /// of 2048 bits or more; what API Gateway's own JWT authorizer verifies.
+    Rs256,
 }
 
 impl Algorithm {
@@ -54,14 +64,18 @@ impl Algorithm {
         match self {
             Self::Hs256 => "HS256",
             Self::Es256 => "ES256",
+            Self::Rs256 => "RS256",
         }
     }
 
-    /// The length of a raw signature, at most [`MAX_SIGNATURE_BYTES`].
-    pub const fn signature_len(self) -> usize {
+    /// The longest raw signature, at most [`MAX_SIGNATURE_BYTES`]: the exact
+    /// length for HS256 and ES256; an RS256 key's is its modulus' length
+    /// ([`SigningKey::signature_len`]).
+    pub const fn max_signature_len(self) -> usize {
         match self {
             Self::Hs256 => 32,
             Self::Es256 => 64,
+            Self::Rs256 => MAX_SIGNATURE_BYTES,
         }
     }
 
@@ -71,6 +85,7 @@ impl Algorithm {
         match name {
             "HS256" => Some(Self::Hs256),
             "ES256" => Some(Self::Es256),
+            "RS256" => Some(Self::Rs256),
             _ => None,
         }
     }
@@ -82,24 +97,32 @@ impl fmt::Display for Algorithm {
     }
 }
 
-/// A raw signature, held on the stack: issuing a token allocates nothing for it.
-#[derive(Clone, Copy)]
-pub struct Signature {
-    bytes: [u8; MAX_SIGNATURE_BYTES],
-    len: usize,
+/// A raw signature. HS256's and ES256's are held on the stack, so issuing
+/// those tokens allocates nothing for it; RS256's (256 bytes and more) are on
+/// the heap, which costs nothing next to the RSA operation.
+#[derive(Clone)]
+pub struct Signature(SignatureBytes);
+
+#[derive(Clone)]
+enum SignatureBytes {
+    Inline { bytes: [u8; INLINE_SIGNATURE_BYTES], len: usize },
+    Heap(Vec<u8>),
 }
 
 impl Signature {
     fn new(raw: &[u8]) -> Self {
-        let mut bytes = [0; MAX_SIGNATURE_BYTES];
+        let mut bytes = [0; INLINE_SIGNATURE_BYTES];
         bytes[..raw.len()].copy_from_slice(raw);
-        Self { bytes, len: raw.len() }
+        Self(SignatureBytes::Inline { bytes, len: raw.len() })
     }
 }
 
 impl AsRef<[u8]> for Signature {
     fn as_ref(&self) -> &[u8] {
-        &self.bytes[..self.len]
+        match &self.0 {
+            SignatureBytes::Inline { bytes, len } => &bytes[..*len],
+            SignatureBytes::Heap(bytes) => bytes,
+        }
     }
 }
 
@@ -127,6 +150,8 @@ enum SigningKind {
     Hs256(HmacSha256),
     /// ring's parsed key pair (boxed: it is much larger than the HMAC state).
     Es256(Box<Es256Signer>),
+    /// ring's parsed RSA key pair, its CRT parameters precomputed.
+    Rs256(Box<Rs256Signer>),
 }
 
 impl SigningKey {
@@ -141,6 +166,20 @@ impl SigningKey {
     /// costs ~17 µs, once.
     pub fn es256(kid: impl Into<String>, key: &Es256PrivateKey) -> Result<Self, TokenError> {
         Self::new(kid.into(), SigningKind::Es256(Box::new(Es256Signer::new(key)?)))
+    }
+
+    /// An RS256 key named `kid`: an RSA private key of 2048 to 4096 bits (see
+    /// [`Rs256PrivateKey`]).
+    pub fn rs256(kid: impl Into<String>, key: &Rs256PrivateKey) -> Result<Self, TokenError> {
+        Self::new(kid.into(), SigningKind::Rs256(Box::new(Rs256Signer::new(key)?)))
+    }
+
+    /// The key a signing-key secret holds, with its own algorithm.
+    pub fn from_private(kid: impl Into<String>, key: &PrivateKey) -> Result<Self, TokenError> {
+        match key {
+            PrivateKey::Es256(key) => Self::es256(kid, key),
+            PrivateKey::Rs256(key) => Self::rs256(kid, key),
+        }
     }
 
     fn new(kid: String, kind: SigningKind) -> Result<Self, TokenError> {
@@ -160,6 +199,15 @@ impl SigningKey {
         match self.kind {
             SigningKind::Hs256(_) => Algorithm::Hs256,
             SigningKind::Es256(_) => Algorithm::Es256,
+            SigningKind::Rs256(_) => Algorithm::Rs256,
+        }
+    }
+
+    /// The length of every signature this key makes.
+    pub fn signature_len(&self) -> usize {
+        match &self.kind {
+            SigningKind::Rs256(signer) => signer.public().signature_len(),
+            _ => self.algorithm().max_signature_len(),
         }
     }
 
@@ -178,15 +226,17 @@ impl SigningKey {
                 Ok(Signature::new(&mac.finalize().into_bytes()))
             }
             SigningKind::Es256(signer) => Ok(Signature::new(&signer.sign(signing_input)?)),
+            SigningKind::Rs256(signer) => Ok(Signature(SignatureBytes::Heap(signer.sign(signing_input)?))),
         }
     }
 
     /// The key that verifies what this one signs, under the same kid: the
-    /// public half for ES256; for HS256, the same secret.
+    /// public half for ES256 and RS256; for HS256, the same secret.
     pub fn verifying_key(&self) -> VerifyingKey {
         let kind = match &self.kind {
             SigningKind::Hs256(mac) => VerifyingKind::Hs256(mac.clone()),
             SigningKind::Es256(signer) => VerifyingKind::Es256(signer.public()),
+            SigningKind::Rs256(signer) => VerifyingKind::Rs256(signer.public()),
         };
         VerifyingKey { kid: self.kid.clone(), kind }
     }
@@ -211,6 +261,8 @@ enum VerifyingKind {
     Hs256(HmacSha256),
     /// The public point; published as a JWK.
     Es256(PublicPoint),
+    /// The modulus and exponent; published as a JWK.
+    Rs256(RsaPublicKey),
 }
 
 impl VerifyingKey {
@@ -231,6 +283,18 @@ impl VerifyingKey {
         Self { kid, kind: VerifyingKind::Es256(point) }
     }
 
+    /// An RS256 key named `kid` from its modulus and public exponent,
+    /// big-endian (a JWK's `n` and `e`, decoded; see [`Jwk::verifying_key`]).
+    /// `n` under 2048 bits is `WeakKey`; over 8192 bits, or an `e` ring does
+    /// not verify with (even, under 3, over 2³³−1), `InvalidKey`.
+    pub fn rs256(kid: impl Into<String>, n: &[u8], e: &[u8]) -> Result<Self, TokenError> {
+        Ok(Self::from_rs256_public(kid.into(), RsaPublicKey::from_components(n, e)?))
+    }
+
+    pub(super) fn from_rs256_public(kid: String, public: RsaPublicKey) -> Self {
+        Self { kid, kind: VerifyingKind::Rs256(public) }
+    }
+
     pub fn kid(&self) -> &str {
         &self.kid
     }
@@ -239,6 +303,16 @@ impl VerifyingKey {
         match self.kind {
             VerifyingKind::Hs256(_) => Algorithm::Hs256,
             VerifyingKind::Es256(_) => Algorithm::Es256,
+            VerifyingKind::Rs256(_) => Algorithm::Rs256,
+        }
+    }
+
+    /// The length of every signature this key verifies; the verifier decodes
+    /// nothing longer.
+    pub fn signature_len(&self) -> usize {
+        match &self.kind {
+            VerifyingKind::Rs256(public) => public.signature_len(),
+            _ => self.algorithm().max_signature_len(),
         }
     }
 
@@ -258,6 +332,7 @@ impl VerifyingKey {
                 mac.verify_slice(signature).map_err(|_| TokenError::BadSignature)
             }
             VerifyingKind::Es256(point) => point.verify(signing_input, signature),
+            VerifyingKind::Rs256(public) => public.verify(signing_input, signature),
         }
     }
 
@@ -266,14 +341,17 @@ impl VerifyingKey {
         match &self.kind {
             VerifyingKind::Hs256(_) => None,
             VerifyingKind::Es256(point) => Some(Jwk::es256(&self.kid, point)),
+            VerifyingKind::Rs256(public) => Some(Jwk::rs256(&self.kid, public)),
         }
     }
 
-    /// The public key as the uncompressed SEC1 point, or `None` for HS256.
+    /// An ES256 public key as the uncompressed SEC1 point; an RS256 key's
+    /// modulus `n`; `None` for HS256.
     pub fn public_key(&self) -> Option<&[u8]> {
         match &self.kind {
             VerifyingKind::Hs256(_) => None,
             VerifyingKind::Es256(point) => Some(point.as_bytes()),
+            VerifyingKind::Rs256(public) => Some(public.modulus()),
         }
     }
 }

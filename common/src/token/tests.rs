@@ -10,6 +10,7 @@ use super::{KeySet, MAX_TOKEN_BYTES, SigningKey, Subject, TokenError, TokenIssue
 use crate::config::{IssuerConfig, KeyMaterial, Secret, TokenAudience, VerifierConfig, VerifierKeys};
 
 mod es256;
+mod rs256;
 
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 const OLD_SECRET: &[u8] = b"an-older-key-that-was-rotated-out-of-signing";

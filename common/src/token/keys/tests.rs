@@ -9,7 +9,7 @@ const OLD_SECRET: &[u8] = b"an-older-key-that-was-rotated-out-of-signing";
 const MESSAGE: &[u8] = b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTEifQ";
 
 /// Every algorithm this build implements; a new variant goes here too.
-const ALL: [Algorithm; 2] = [Algorithm::Hs256, Algorithm::Es256];
+const ALL: [Algorithm; 3] = [Algorithm::Hs256, Algorithm::Es256, Algorithm::Rs256];
 
 fn verifying(kid: &str, secret: &[u8]) -> VerifyingKey {
     VerifyingKey::hs256(kid, secret).unwrap()
@@ -24,13 +24,17 @@ fn algorithm_names_are_the_jose_names_exactly() {
     assert_eq!(Algorithm::Hs256.name(), "HS256");
     assert_eq!(Algorithm::Hs256.to_string(), "HS256");
     assert_eq!(Algorithm::Es256.name(), "ES256");
-    assert_eq!((Algorithm::Es256.signature_len(), MAX_SIGNATURE_BYTES), (64, 64));
+    assert_eq!(Algorithm::Rs256.name(), "RS256");
+    assert_eq!((Algorithm::Es256.max_signature_len(), Algorithm::Rs256.max_signature_len()), (64, 1024));
+    assert_eq!(MAX_SIGNATURE_BYTES, 1024, "RSA up to 8192 bits");
     for alg in ALL {
         assert_eq!(Algorithm::from_name(alg.name()), Some(alg));
-        assert!(alg.signature_len() <= MAX_SIGNATURE_BYTES, "{alg}");
+        assert!(alg.max_signature_len() <= MAX_SIGNATURE_BYTES, "{alg}");
     }
-    for name in ["hs256", "Hs256", "HS256 ", " HS256", "HS384", "HS512", "RS256", "es256", "ES384", "none", "None", ""]
-    {
+    for name in [
+        "hs256", "Hs256", "HS256 ", " HS256", "HS384", "HS512", "rs256", "RS384", "PS256", "es256", "ES384", "none",
+        "None", "",
+    ] {
         assert_eq!(Algorithm::from_name(name), None, "{name:?}");
     }
 }
@@ -40,7 +44,7 @@ fn signing_and_verifying_round_trip() {
     let signing = SigningKey::hs256("k1", SECRET).unwrap();
     assert_eq!((signing.kid(), signing.algorithm()), ("k1", Algorithm::Hs256));
     let signature = signing.sign(MESSAGE).unwrap();
-    assert_eq!(signature.as_ref().len(), Algorithm::Hs256.signature_len());
+    assert_eq!(signature.as_ref().len(), Algorithm::Hs256.max_signature_len());
     let key = verifying("k1", SECRET);
     assert_eq!((key.kid(), key.algorithm()), ("k1", Algorithm::Hs256));
     assert_eq!(key.verify(MESSAGE, signature.as_ref()), Ok(()));
