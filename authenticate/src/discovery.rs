@@ -111,6 +111,9 @@ mod tests {
         assert_eq!(serde_json::to_string(&document).unwrap(), expected);
         let hs256 = OpenIdConfiguration::new(issuer, Algorithm::Hs256, NO_ORIGIN);
         assert_eq!(hs256.id_token_signing_alg_values_supported, ["HS256"]);
+        // The zero-Lambda deployment: API Gateway's JWT authorizer needs RS256 here.
+        let rs256 = OpenIdConfiguration::new(issuer, Algorithm::Rs256, NO_ORIGIN);
+        assert_eq!(rs256.id_token_signing_alg_values_supported, ["RS256"]);
     }
 
     #[test]

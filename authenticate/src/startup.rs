@@ -1,5 +1,5 @@
 //! The Lambda's own set-up: configuration from the environment, the DynamoDB
-//! tables and, with ES256, the signing key from Secrets Manager, all at the
+//! tables and, with ES256 or RS256, the signing key from Secrets Manager, all at the
 //! AWS SDK's standard settings.
 
 use std::sync::Arc;
@@ -46,7 +46,7 @@ impl SecretSource for SecretsManager {
 
 impl Authenticate {
     /// Built once at cold start from the environment: `USERS_TABLE`,
-    /// `SESSIONS_TABLE`, the token settings (with ES256, the key in
+    /// `SESSIONS_TABLE`, the token settings (with ES256 or RS256, the key in
     /// `JWT_SIGNING_KEY_SECRET`), CORS and the lockout policy.
     pub async fn from_env(lookup: Lookup<'_>) -> Result<Self, StartupError> {
         let config = AuthenticateConfig::from_lookup(lookup)?;

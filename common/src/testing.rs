@@ -156,6 +156,19 @@ KhSUxtmcPhgZVBwJzpOnpXdaEAb/EXt+NRr9s/OOynpRv6yXWkvJhY08NH+ZqfFZ
 -----END PRIVATE KEY-----
 ";
 
+/// `openssl pkey -pubout` of [`RSA_KEY_PEM`] (SubjectPublicKeyInfo PEM): one of
+/// the forms an attacker may try as an HMAC secret.
+pub const RSA_PUBLIC_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA09VfQjMr7GzhJCIZWVSA
+q/zuxL0iqWhX1iT+nXByJT9+pL2B60HslYrvcrMO+Lyp69Z5s7ugc+e6pJz6wKEv
+nqaal9sOFmDyjcXQ8d6xzFwH8evatibMRvgR7G9jOufCK2NNVl+ww4MNb+fwv6t6
+xvnWv/TshEv+gmWJ6h4aLfR5ojw4/9Kj+utIz4J5CP4Vud2l05lRpte0g+KHlocD
+pseoHHBQO647BCucCTVT9MB+oVRJM7Br/aNhXAxccsVKYG2kvh567DoJf0qcMq5L
+YD+LNE7cuT2eIADAcjjkpvQytRTc+dn5g9GDXeUfY2moVJbXkLuY02vq7GXfZmnq
+2QIDAQAB
+-----END PUBLIC KEY-----
+";
+
 /// A second 2048-bit RSA key, for rotation and wrong-key tests.
 pub const RSA_OTHER_KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----
 MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDVgX55UDwH+DKB
