@@ -3,7 +3,8 @@
 //! so the only room for malleability in the text is the signature's encoding:
 //! a verified token's signature must be the canonical base64url of its bytes.
 //! (ECDSA's second valid signature, (r, n − s), is other bytes, canonically
-//! encoded.) The key set mixes HS256 (`default`) and ES256 (`es`, public key only).
+//! encoded; RSA PKCS#1 v1.5 has none.) The key set mixes HS256 (`default`),
+//! ES256 (`es`) and RS256 (`rs`), the last two public keys only.
 #![no_main]
 
 use std::sync::LazyLock;
@@ -12,7 +13,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::config::TokenAudience;
-use common::token::{KeySet, TokenVerifier, VerifyingKey};
+use common::token::{KeySet, Rs256PrivateKey, SigningKey, TokenVerifier, VerifyingKey};
 use libfuzzer_sys::fuzz_target;
 
 /// The seed corpus (fuzz/seeds/token_verify) holds tokens signed with these keys, valid at this time.
@@ -29,8 +30,11 @@ const NOW: u64 = 1_800_000_000;
 static VERIFIER: LazyLock<TokenVerifier> = LazyLock::new(|| {
     let current = VerifyingKey::hs256("default", SECRET).unwrap();
     let es256 = VerifyingKey::es256("es", &ES256_PUBLIC).unwrap();
+    // common's RSA test key (`rs256_genuine` was signed by openssl with it); only its public half is kept.
+    let rsa = Rs256PrivateKey::from_text(common::testing::RSA_KEY_PEM).unwrap();
+    let rs256 = SigningKey::rs256("rs", &rsa).unwrap().verifying_key();
     let names = TokenAudience { issuer: "authenticate".into(), audience: "api".into() };
-    TokenVerifier::with_keys(KeySet::new(current, [es256]), &names, Duration::from_secs(30))
+    TokenVerifier::with_keys(KeySet::new(current, [es256, rs256]), &names, Duration::from_secs(30))
 });
 
 fuzz_target!(|data: &[u8]| {
