@@ -7,8 +7,9 @@
 # embedded store), seeds users with target/debug/admin, logs them in, runs
 # schemathesis three times (the public and own-account routes with an
 # ordinary user's token, the management routes with an administrator's, and
-# briefly with the ordinary user's, which the gateway refuses), and
-# stops the server, also on failure. Run by ./scripts/test.sh after `cargo
+# briefly with the ordinary user's, which the gateway refuses), then once
+# more for the public routes with a server signing ES256, and stops the
+# server, also on failure. Run by ./scripts/test.sh after `cargo
 # test`. It builds both binaries with `cargo build -p local-api -p admin`,
 # which is what `cargo run -p local-api` builds: the binaries a user runs
 # (the test build unifies test-only features into them), and, built here,
@@ -71,28 +72,41 @@ seed bob "$EXAMPLE_PASSWORD" viewer
 # The functions' own settings, not the caller's: a generated signing key in
 # the data folder, the default lifetimes. Fuzzing sends wrong passwords for
 # the seeded names too; a lockout would turn later logins into 429s.
-env -u JWT_SECRET -u JWT_ALGORITHM -u JWT_TTL -u AUTHORIZER_TTL -u PORT -u LOCAL_DATA_DIR \
-    -u AWS_LAMBDA_LOG_FORMAT -u AWS_LAMBDA_LOG_LEVEL \
-    LOGIN_MAX_ATTEMPTS=1000 RUST_LOG=warn \
-    "$BIN/local-api" --port 0 --data-dir "$data" >"$log" 2>&1 </dev/null &
-server_pid=$!
-url=
-for _ in $(seq 300); do
-  url=$(sed -nE 's#.*the token service on (http://[^ ]+).*#\1#p' "$log" | head -n1)
-  [[ -n $url ]] && break
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "contract test: local-api exited before serving:" >&2
+serve() { # extra local-api options
+  env -u JWT_SECRET -u JWT_ALGORITHM -u JWT_TTL -u AUTHORIZER_TTL -u PORT -u LOCAL_DATA_DIR \
+      -u AWS_LAMBDA_LOG_FORMAT -u AWS_LAMBDA_LOG_LEVEL \
+      LOGIN_MAX_ATTEMPTS=1000 RUST_LOG=warn \
+      "$BIN/local-api" --port 0 --data-dir "$data" "$@" >>"$log" 2>&1 </dev/null &
+  server_pid=$!
+  url=
+  local banner
+  banner=$(grep -c 'the token service on' "$log" || true)
+  for _ in $(seq 300); do
+    # The newest banner: the log is shared by both servers of this run.
+    if [[ $(grep -c 'the token service on' "$log" || true) -gt $banner ]]; then
+      url=$(sed -nE 's#.*the token service on (http://[^ ]+).*#\1#p' "$log" | tail -n1)
+      break
+    fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "contract test: local-api exited before serving:" >&2
+      cat "$log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  if [[ -z $url ]]; then
+    echo "contract test: local-api printed no URL within 30 s:" >&2
     cat "$log" >&2
     exit 1
   fi
-  sleep 0.1
-done
-if [[ -z $url ]]; then
-  echo "contract test: local-api printed no URL within 30 s:" >&2
-  cat "$log" >&2
-  exit 1
-fi
-echo "contract test: local API on $url (data in $data)"
+  echo "contract test: local API $* on $url (data in $data)"
+}
+stop_server() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+}
+serve
 
 token() { # name password
   "$VENV/bin/python" - "$url" "$1" "$2" <<'PY'
@@ -129,6 +143,17 @@ echo "==> schemathesis: the management API with an administrator's token"
 schemathesis "$ADMIN_TOKEN" --include-tag users || status=1
 echo "==> schemathesis: the management API refused to an ordinary user (API Gateway's 403)"
 schemathesis "$USER_TOKEN" --include-tag users --max-examples 5 --phases examples,fuzzing || status=1
+
+# ES256: the same public routes with tokens signed by a key pair, and the
+# discovery documents publishing its public key (a JWK, not {"keys":[]}).
+# erin: carol's counterpart here (the example of PUT /me/password changes her password).
+stop_server
+seed erin "$USER_PASSWORD" viewer
+serve --jwt-algorithm es256
+ES256_TOKEN=$(token erin "$USER_PASSWORD")
+echo "==> schemathesis: the same routes with JWT_ALGORITHM=ES256"
+CONTRACT_PROTECTED_USERS=root,carol,alice,erin schemathesis "$ES256_TOKEN" --exclude-tag users \
+  --max-examples 10 || status=1
 echo "contract test: schemathesis took $((SECONDS - started)) s"
 
 if grep -qiE 'panicked|server_error' "$log"; then
