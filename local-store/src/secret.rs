@@ -27,6 +27,15 @@ pub enum LocalSecretOrigin {
     Existing(PathBuf),
 }
 
+impl LocalSecretOrigin {
+    /// The file, whichever way it came to be.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Generated(path) | Self::Existing(path) => path,
+        }
+    }
+}
+
 /// Why the local secret cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum LocalSecretError {
@@ -44,23 +53,43 @@ pub enum LocalSecretError {
 /// valid across restarts. An existing folder or file is used only if it passes
 /// the data folder's rule ([`trust`]). Blocking (file I/O).
 pub fn load_or_create_local(data_dir: &Path) -> Result<(String, LocalSecretOrigin), LocalSecretError> {
+    let (text, origin) =
+        read_or_create::<LocalSecretError>(data_dir, SECRET_FILE, || Ok(generate().map_err(io::Error::other)?))?;
+    let secret = text.trim().to_string();
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(LocalSecretError::TooShort(origin.path().to_path_buf()));
+    }
+    Ok((secret, origin))
+}
+
+/// A file of the data folder that holds a key: its text, read with the data
+/// folder's rule checked on the very file read, or `make`'s, written once to
+/// a new owner-only file (0600) in an owner-only folder. Neither the creation
+/// (`create_new`) nor the read (`O_NOFOLLOW`) follows a symbolic link. One
+/// path for every key file, so the rule cannot differ between them.
+pub(crate) fn read_or_create<E>(
+    data_dir: &Path,
+    name: &str,
+    make: impl FnOnce() -> Result<String, E>,
+) -> Result<(String, LocalSecretOrigin), E>
+where
+    E: From<Untrusted> + From<io::Error>,
+{
     create_private_dir(data_dir)?;
     trust::verify(data_dir, Role::DataFolder)?;
-    let path = data_dir.join(SECRET_FILE);
+    let path = data_dir.join(name);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     match options.open(&path) {
         Ok(mut file) => {
-            let secret = generate().map_err(io::Error::other)?;
-            file.write_all(format!("{secret}\n").as_bytes())?;
+            let text = make()?;
+            file.write_all(format!("{text}\n").as_bytes())?;
             file.sync_all()?;
-            Ok((secret, LocalSecretOrigin::Generated(path)))
+            Ok((text, LocalSecretOrigin::Generated(path)))
         }
         Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
-            // create_new does not follow a symbolic link, and neither does this open:
-            // the rule is checked on the very file that is read.
             trust::verify(&path, Role::Secret)?;
             let mut options = std::fs::OpenOptions::new();
             options.read(true);
@@ -70,11 +99,7 @@ pub fn load_or_create_local(data_dir: &Path) -> Result<(String, LocalSecretOrigi
             trust::verify_open(&path, Role::Secret, &file)?;
             let mut text = String::new();
             file.read_to_string(&mut text)?;
-            let secret = text.trim().to_string();
-            if secret.len() < MIN_SECRET_BYTES {
-                return Err(LocalSecretError::TooShort(path));
-            }
-            Ok((secret, LocalSecretOrigin::Existing(path)))
+            Ok((text, LocalSecretOrigin::Existing(path)))
         }
         Err(err) => Err(err.into()),
     }

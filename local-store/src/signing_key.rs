@@ -3,15 +3,14 @@
 //! same JSON as the deployment's Secrets Manager secret
 //! (`{"kid": …, "private_key": <PKCS#8 PEM>}`), so the same parser reads both.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use common::config::SigningKeySecret;
 use common::token::Es256PrivateKey;
 
-use crate::secret::LocalSecretOrigin;
-use crate::store::create_private_dir;
-use crate::trust::{self, Role, Untrusted};
+use crate::secret::{LocalSecretOrigin, read_or_create};
+use crate::trust::Untrusted;
 
 /// The file, inside the data folder, that holds the local API's ES256 key.
 pub const ES256_KEY_FILE: &str = "jwt-es256-key.json";
@@ -38,39 +37,15 @@ pub enum LocalKeyError {
 /// symbolic link, and used only if it passes the data folder's rule ([`trust`]).
 /// Blocking (file I/O).
 pub fn load_or_create_local_es256(data_dir: &Path) -> Result<(SigningKeySecret, LocalSecretOrigin), LocalKeyError> {
-    create_private_dir(data_dir)?;
-    trust::verify(data_dir, Role::DataFolder)?;
-    let path = data_dir.join(ES256_KEY_FILE);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(&path) {
-        Ok(mut file) => {
-            let key = Es256PrivateKey::generate().map_err(|err| LocalKeyError::Generation(err.to_string()))?;
-            let secret = SigningKeySecret { kid: LOCAL_KID.into(), key: key.into() };
-            file.write_all(format!("{}\n", secret.to_json()).as_bytes())?;
-            file.sync_all()?;
-            Ok((secret, LocalSecretOrigin::Generated(path)))
-        }
-        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
-            // As for the HMAC secret: the rule is checked on the very file read.
-            trust::verify(&path, Role::Secret)?;
-            let mut options = std::fs::OpenOptions::new();
-            options.read(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
-            let mut file = options.open(&path)?;
-            trust::verify_open(&path, Role::Secret, &file)?;
-            let mut text = String::new();
-            file.read_to_string(&mut text)?;
-            // The parser's message never quotes the file; the variable it names is the deployment's.
-            let secret = SigningKeySecret::parse(&text)
-                .map_err(|err| LocalKeyError::Invalid { path: path.clone(), why: err.problem })?;
-            Ok((secret, LocalSecretOrigin::Existing(path)))
-        }
-        Err(err) => Err(err.into()),
-    }
+    let (text, origin) = read_or_create::<LocalKeyError>(data_dir, ES256_KEY_FILE, || {
+        let key = Es256PrivateKey::generate().map_err(|err| LocalKeyError::Generation(err.to_string()))?;
+        Ok(SigningKeySecret { kid: LOCAL_KID.into(), key: key.into() }.to_json())
+    })?;
+    // Parsed in both cases, so what was just written is read back as it will be
+    // next time. The parser's message never quotes the file.
+    let secret = SigningKeySecret::parse(&text)
+        .map_err(|err| LocalKeyError::Invalid { path: origin.path().to_path_buf(), why: err.problem })?;
+    Ok((secret, origin))
 }
 
 #[cfg(test)]
